@@ -1,0 +1,39 @@
+# vtasksim: `make run` serves fixtures/default.yaml on http://127.0.0.1:8989/sdk; `make test` runs every test.
+# Both create .venv and install the pinned dependencies (constraints.txt) on first use.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+FIXTURE ?= fixtures/default.yaml
+PORT ?= 8989
+
+.PHONY: run test bench schema constraints clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null || { \
+	  echo "vtasksim needs Python 3.11; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
+	  echo "Install Python 3.11, or point make at it: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $@
+
+run: $(INSTALLED)
+	$(BIN)/vtasksim serve --port $(PORT) --fixtures $(FIXTURE)
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)
+	$(BIN)/python server/bench/bench.py
+
+# Regenerate wsdl/ and the type table from pyVmomi's type tables (a test checks they are current).
+schema: $(INSTALLED)
+	$(BIN)/python -m vtasksim.tools.gen_schema
+
+# Re-pin every dependency to what is installed now (after changing pyproject.toml's ranges).
+constraints: $(INSTALLED)
+	$(BIN)/pip freeze --exclude-editable --disable-pip-version-check | grep -v '^vtasksim' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache

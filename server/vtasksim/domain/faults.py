@@ -1,0 +1,135 @@
+"""Vim faults as exceptions: what a domain method raises, the wire layer sends as a SOAP fault.
+
+Each exception carries its vim type name, a message for people (the SOAP ``faultstring``) and the
+fault's own properties, in schema order. One class per fault the simulator raises itself; a fault
+known only by name (one a client stored with SetTaskState) is a :class:`MethodFault` built from
+its :class:`~vtasksim.domain.vmodl.DataObject`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from vtasksim.domain.vmodl import DataObject, MoRef
+
+
+class MethodFault(Exception):
+    """vmodl.MethodFault, the root of every vim fault."""
+
+    vim_type: ClassVar[str] = "MethodFault"
+
+    def __init__(self, message: str, **properties: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.properties = {name: value for name, value in properties.items() if value is not None}
+
+    @property
+    def fault_type(self) -> str:
+        return self.vim_type
+
+    def as_data(self) -> DataObject:
+        return DataObject(self.fault_type, dict(self.properties))
+
+    @classmethod
+    def from_data(cls, fault: DataObject, message: str) -> "MethodFault":
+        return _StoredFault(fault, message)
+
+
+class _StoredFault(MethodFault):
+    """A fault of any vim type, known only as data."""
+
+    def __init__(self, fault: DataObject, message: str) -> None:
+        super().__init__(message, **fault.properties)
+        self._fault_type = fault.vim_type
+
+    @property
+    def fault_type(self) -> str:
+        return self._fault_type
+
+
+# vmodl.RuntimeFault and its subtypes: faults any method may raise.
+
+
+class RuntimeFault(MethodFault):
+    vim_type = "RuntimeFault"
+
+
+class NotSupported(RuntimeFault):
+    vim_type = "NotSupported"
+
+
+class RequestCanceled(RuntimeFault):
+    vim_type = "RequestCanceled"
+
+
+class InvalidRequest(RuntimeFault):
+    vim_type = "InvalidRequest"
+
+
+class MethodNotFound(InvalidRequest):
+    vim_type = "MethodNotFound"
+
+    def __init__(self, receiver: MoRef, method: str, message: str | None = None) -> None:
+        super().__init__(
+            message or f"The method {method} is not available on {receiver.type} {receiver.value!r}.",
+            receiver=receiver,
+            method=method,
+        )
+
+
+class InvalidArgument(RuntimeFault):
+    vim_type = "InvalidArgument"
+
+    def __init__(self, invalid_property: str, message: str | None = None) -> None:
+        super().__init__(
+            message or f"A specified parameter was not correct: {invalid_property}",
+            invalidProperty=invalid_property,
+        )
+
+
+class ManagedObjectNotFound(RuntimeFault):
+    vim_type = "ManagedObjectNotFound"
+
+    def __init__(self, obj: MoRef) -> None:
+        super().__init__(
+            f"The object 'vim.{obj.type}:{obj.value}' has already been deleted "
+            "or has not been completely created",
+            obj=obj,
+        )
+
+
+class SecurityError(RuntimeFault):
+    vim_type = "SecurityError"
+
+
+class NotAuthenticated(SecurityError):
+    """vim.fault.NotAuthenticated extends NoPermission, itself a SecurityError."""
+
+    vim_type = "NotAuthenticated"
+
+
+# vim.fault.VimFault and its subtypes: faults a method declares.
+
+
+class VimFault(MethodFault):
+    vim_type = "VimFault"
+
+
+class InvalidState(VimFault):
+    vim_type = "InvalidState"
+
+
+class OutOfBounds(VimFault):
+    vim_type = "OutOfBounds"
+
+    def __init__(self, argument_name: str, message: str) -> None:
+        super().__init__(message, argumentName=argument_name)
+
+
+class InvalidProperty(MethodFault):
+    """vmodl.query.InvalidProperty: a property path the object does not have."""
+
+    vim_type = "InvalidProperty"
+
+    def __init__(self, name: str, message: str | None = None) -> None:
+        super().__init__(message or f"Property {name!r} is not valid for this object.", name=name)

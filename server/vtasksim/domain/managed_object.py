@@ -1,0 +1,64 @@
+"""What every managed object has: a MoRef, readable properties, and a way to say it changed."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from vtasksim.domain.changes import ChangeFeed
+from vtasksim.domain.faults import InvalidProperty
+from vtasksim.domain.vmodl import MoRef
+
+_MISSING = object()
+
+
+class ManagedObject:
+    """Base of every managed-object type; subclasses name their vim properties."""
+
+    vim_type: ClassVar[str] = "ManagedObject"
+    #: The vim properties a client may read, in the order RetrieveProperties(all=true) returns them.
+    vim_properties: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ref: MoRef, changes: ChangeFeed | None = None) -> None:
+        self.ref = ref
+        self._changes = changes
+
+    def attach(self, changes: ChangeFeed) -> None:
+        self._changes = changes
+
+    def read_property(self, path: str) -> Any:
+        """The value at a property path (``info``, ``info.state``); None when it is unset.
+
+        An unknown path raises InvalidProperty, as the PropertyCollector does.
+        """
+        head, _, rest = path.partition(".")
+        if head not in self.vim_properties:
+            raise InvalidProperty(path)
+        value = getattr(self, head)
+        for part in rest.split(".") if rest else ():
+            if value is None:
+                return None
+            value = getattr(value, part, _MISSING)
+            if value is _MISSING:
+                raise InvalidProperty(path)
+        return value
+
+    def _changed(self, *paths: str) -> None:
+        if self._changes is not None:
+            self._changes.publish(self.ref, paths)
+
+
+class InventoryObject(ManagedObject):
+    """A managed entity the simulator only needs to name (Folder, Datacenter, VirtualMachine …).
+
+    Tasks point at them through ``TaskInfo.entity``; they have no behaviour of their own here.
+    """
+
+    vim_properties = ("name",)
+
+    def __init__(self, ref: MoRef, name: str, changes: ChangeFeed | None = None) -> None:
+        super().__init__(ref, changes)
+        self.name = name
+
+    @property
+    def vim_type(self) -> str:  # type: ignore[override]
+        return self.ref.type

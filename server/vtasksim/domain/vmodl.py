@@ -1,0 +1,80 @@
+"""Vim data objects shared by every managed-object type.
+
+Dataclass field names are the vim property names, declared in schema order: the wire layer
+walks them in that order to write vim25 XML. Types the simulator does not model field by field
+(a fault a client stores in a task, a result) travel as :class:`DataObject`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Iterator
+
+
+@dataclass(frozen=True, slots=True)
+class MoRef:
+    """A ManagedObjectReference: the object's type and its value (``Task``, ``task-101``)."""
+
+    type: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value}"
+
+
+@dataclass(slots=True)
+class DataObject:
+    """A vim data object known only by its type name and its properties, in schema order."""
+
+    vim_type: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def vim_properties(self) -> Iterator[tuple[str, Any]]:
+        yield from self.properties.items()
+
+
+@dataclass(frozen=True, slots=True)
+class TypedValue:
+    """An anyType value whose vim type must survive a round trip.
+
+    ``42`` alone would come back as ``xsd:int``; a client that sent ``xsd:long`` or
+    ``ArrayOfString`` gets exactly that back. ``type`` is the wire name (``xsd:long``,
+    ``ArrayOfString``); ``value`` the Python value (a list for arrays).
+    """
+
+    type: str
+    value: Any
+
+
+class VimData:
+    """Base of the modelled vim data objects: dataclasses whose fields are vim properties."""
+
+    vim_type: ClassVar[str]
+
+    def vim_properties(self) -> Iterator[tuple[str, Any]]:
+        for f in fields(self):  # type: ignore[arg-type]
+            yield f.name, getattr(self, f.name)
+
+
+@dataclass(slots=True)
+class KeyAnyValue(VimData):
+    vim_type: ClassVar[str] = "KeyAnyValue"
+    key: str
+    value: Any
+
+
+@dataclass(slots=True)
+class LocalizableMessage(VimData):
+    vim_type: ClassVar[str] = "LocalizableMessage"
+    key: str
+    arg: list[KeyAnyValue] = field(default_factory=list)
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class LocalizedMethodFault(VimData):
+    """A fault stored as data (``TaskInfo.error``): the fault and its message for people."""
+
+    vim_type: ClassVar[str] = "LocalizedMethodFault"
+    fault: DataObject
+    localizedMessage: str | None = None
