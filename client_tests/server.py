@@ -1,0 +1,75 @@
+"""Start the real server, as a user would, on a free loopback port.
+
+``vtasksim serve --port 0`` prints ``vtasksim listening on http://HOST:PORT/sdk`` once it is
+ready; the tests wait for that line and talk to the URL it names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+_LISTENING = re.compile(r"^vtasksim listening on (http://(\S+):(\d+)/sdk)$")
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class RunningServer:
+    url: str
+    host: str
+    port: int
+    process: subprocess.Popen
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return self.url[: -len("/sdk")]
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def vtasksim_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "vtasksim", *args]
+
+
+def start_server(fixture: Path, *args: str) -> RunningServer:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "server"), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        vtasksim_command("serve", "--port", "0", "--fixtures", str(fixture), *args),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO,
+    )  # fmt: skip
+    ready = threading.Event()
+    found: dict[str, RunningServer] = {}
+    lines: list[str] = []
+
+    def read_output() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            match = _LISTENING.match(line.strip())
+            if match and not ready.is_set():
+                found["server"] = RunningServer(match.group(1), match.group(2), int(match.group(3)), process, lines)
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read_output, daemon=True).start()
+    ready.wait(START_TIMEOUT)
+    if "server" not in found:
+        process.kill()
+        raise RuntimeError("vtasksim did not start:\n" + "\n".join(lines))
+    return found["server"]

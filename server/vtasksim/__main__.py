@@ -1,0 +1,3 @@
+from vtasksim.app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The process: Twisted site, command line, configuration, fixture loading."""

@@ -1,0 +1,38 @@
+"""The Spyne application: every per-type service, the vim25 protocol, and the simulator behind them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spyne import Application
+
+from vtasksim.domain.faults import MethodFault
+from vtasksim.domain.simulator import Simulator
+from vtasksim.wire import compat
+from vtasksim.wire.namespaces import VIM25
+from vtasksim.wire.protocol import VimSoap11, VimSoapFault
+from vtasksim.wire.services.managed_object import ManagedObjectService
+from vtasksim.wire.services.property_collector import PropertyCollectorService
+from vtasksim.wire.services.service_instance import ServiceInstanceService
+from vtasksim.wire.services.task import TaskService
+
+SERVICES = (TaskService, ManagedObjectService, ServiceInstanceService, PropertyCollectorService)
+
+
+class VimApplication(Application):
+    """A Spyne Application that knows its simulator and lets vim faults through as SOAP faults."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        super().__init__(list(SERVICES), VIM25, name="VimService", in_protocol=VimSoap11(), out_protocol=VimSoap11())
+        self.simulator = simulator
+
+    def call_wrapper(self, ctx: Any) -> Any:
+        try:
+            return super().call_wrapper(ctx)
+        except MethodFault as fault:
+            raise VimSoapFault(fault) from None
+
+
+def build_application(simulator: Simulator) -> VimApplication:
+    compat.install()
+    return VimApplication(simulator)

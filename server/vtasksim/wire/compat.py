@@ -1,0 +1,40 @@
+"""Spyne 2.14 on today's Twisted and Python: every fix in one place.
+
+Each fix names the breakage it mends; ``server/tests/test_compat.py`` has, for each, a test that
+fails the day the fix is no longer needed, so that it can be deleted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+
+def install() -> None:
+    """Apply every fix; idempotent, and harmless before or after Spyne is imported."""
+    _provide_twisted_python_constants()
+
+
+def twisted_has_python_constants() -> bool:
+    """Twisted moved ``twisted.python.constants`` out to the ``constantly`` package (Twisted 16.5)
+    and later removed the module; Spyne's Twisted transport still imports it."""
+    return importlib.util.find_spec("twisted.python") is not None and _module_file_exists(
+        "twisted.python", "constants.py"
+    )
+
+
+def _module_file_exists(package: str, filename: str) -> bool:
+    from importlib import resources
+
+    return resources.files(package).joinpath(filename).is_file()
+
+
+def _provide_twisted_python_constants() -> None:
+    # Fix 1: ``spyne.server.twisted`` (through ``spyne.util._twisted_ws``) does
+    # ``from twisted.python.constants import Flags, FlagConstant``; ``constantly`` is the same
+    # code under its new name, and Twisted itself depends on it.
+    if "twisted.python.constants" in sys.modules or twisted_has_python_constants():
+        return
+    import constantly
+
+    sys.modules["twisted.python.constants"] = constantly

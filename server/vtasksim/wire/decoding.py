@@ -1,0 +1,175 @@
+"""vim25 XML arguments to domain values, by the declared type of each element.
+
+Lenient where real clients differ, strict where vCenter is: elements are matched by namespace
+and local name, never by prefix; ``xsi:type`` may come under any prefix (govc) and with a
+prefixed value (suds's ``ns0:FileNotFound``); an anyType value without ``xsi:type`` is a
+string (suds); unknown attributes such as pyVmomi's ``versionId`` are ignored. An element the
+type does not have is an InvalidRequest; a value that does not fit its type an InvalidArgument
+naming the argument path (``description.arg.value``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any, Callable
+
+from lxml import etree
+
+from vtasksim.domain.faults import InvalidArgument, InvalidRequest
+from vtasksim.domain.typesystem import TypeSystem
+from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue
+from vtasksim.wire.encoding import ANY_TYPE, MOREF, array_item_type
+from vtasksim.wire.namespaces import VIM25, XSD, XSI_TYPE, local_name
+
+#: The names pyVmomi gives an object reference in an anyType value, beside the schema's.
+_MOREF_TYPES = {MOREF, "ManagedObject"}
+
+_TRUE, _FALSE = {"true", "1"}, {"false", "0"}
+
+
+def _parse_int(text: str) -> int:
+    return int(text.strip())
+
+
+def _parse_bool(text: str) -> bool:
+    word = text.strip()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(f"{text!r} is not a boolean")
+
+
+def parse_datetime(text: str) -> datetime:
+    text = text.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+_PRIMITIVES: dict[str, Callable[[str], Any]] = {
+    "xsd:string": str,
+    "xsd:anyURI": str,
+    "xsd:int": _parse_int,
+    "xsd:long": _parse_int,
+    "xsd:short": _parse_int,
+    "xsd:byte": _parse_int,
+    "xsd:boolean": _parse_bool,
+    "xsd:double": float,
+    "xsd:float": float,
+    "xsd:dateTime": parse_datetime,
+    "xsd:base64Binary": lambda text: base64.b64decode(text.strip(), validate=True),
+}
+
+
+class Vim25Reader:
+    """Reads vim25 elements as domain values.
+
+    ``modelled`` maps the vim types the domain models as dataclasses to their constructors;
+    every other data object is read as a :class:`DataObject`.
+    """
+
+    def __init__(self, types: TypeSystem, modelled: dict[str, Callable[..., Any]]) -> None:
+        self.types = types
+        self.modelled = modelled
+
+    def read(self, element: etree._Element, declared: str, path: str) -> Any:
+        actual = self._xsi_type(element, path) or declared
+        if actual == ANY_TYPE:
+            actual = "xsd:string"  # suds sends anyType values with no xsi:type at all
+        if actual in _MOREF_TYPES:
+            return self._read_moref(element, path)
+        if actual.startswith("xsd:"):
+            value = self._read_primitive(element, actual, path)
+            return TypedValue(actual, value) if declared == ANY_TYPE else value
+        if actual.startswith("ArrayOf"):
+            return self._read_array(element, actual, path)
+        if not self.types.has_type(actual):
+            raise InvalidArgument(path, f"A specified parameter was not correct: {path} has unknown type {actual!r}.")
+        info = self.types.type(actual)
+        if info.kind == "enum":
+            return self._read_enum(element, actual, info.values, path)
+        if declared not in (ANY_TYPE, actual) and not self.types.is_subtype(actual, declared):
+            raise InvalidArgument(path, f"A specified parameter was not correct: {path} must be a {declared}, not a {actual}.")
+        return self._read_data(element, actual, path)
+
+    def _xsi_type(self, element: etree._Element, path: str) -> str | None:
+        raw = element.get(XSI_TYPE)
+        if raw is None:
+            return None
+        prefix, _, name = raw.strip().rpartition(":")
+        namespace = element.nsmap.get(prefix or None)
+        if namespace == XSD or (namespace is None and prefix in ("xsd", "xs")):
+            return "xsd:" + name
+        return name
+
+    def _read_moref(self, element: etree._Element, path: str) -> MoRef:
+        ref_type = element.get("type")
+        value = (element.text or "").strip()
+        if not ref_type or not value:
+            raise InvalidArgument(path, f"A specified parameter was not correct: {path} must be a managed object reference with a type and a value.")
+        return MoRef(ref_type, value)
+
+    def _read_primitive(self, element: etree._Element, xsd_type: str, path: str) -> Any:
+        parse = _PRIMITIVES.get(xsd_type)
+        if parse is None:
+            raise InvalidArgument(path, f"A specified parameter was not correct: {path} has unsupported type {xsd_type}.")
+        if len(element):
+            raise InvalidArgument(path, f"A specified parameter was not correct: {path} must be a {xsd_type}, not an element.")
+        try:
+            return parse(element.text or "")
+        except (ValueError, binascii.Error):
+            raise InvalidArgument(
+                path, f"A specified parameter was not correct: {path} must be a {xsd_type}, not {element.text!r}."
+            ) from None
+
+    def _read_enum(self, element: etree._Element, type_name: str, values: tuple[str, ...], path: str) -> str:
+        text = (element.text or "").strip()
+        if text not in values:
+            raise InvalidArgument(
+                path, f"A specified parameter was not correct: {path} must be one of {', '.join(values)}, not {text!r}."
+            )
+        return text
+
+    def _read_array(self, element: etree._Element, array_type: str, path: str) -> TypedValue:
+        item_type = array_item_type(array_type)
+        return TypedValue(array_type, [self.read(child, item_type, path) for child in _children(element)])
+
+    def _read_data(self, element: etree._Element, type_name: str, path: str) -> Any:
+        values: dict[str, Any] = {}
+        for child in _children(element):
+            name = local_name(child.tag)
+            field = self.types.field(type_name, name)
+            if field is None:
+                raise InvalidRequest(f"Unexpected element {name!r} in {path} (a {type_name}).")
+            value = self.read(child, field.type, f"{path}.{name}")
+            if field.array:
+                values.setdefault(name, []).append(value)
+            else:
+                values[name] = value
+        return self._construct(type_name, values, path)
+
+    def _construct(self, type_name: str, values: dict[str, Any], path: str) -> Any:
+        constructor = self.modelled.get(type_name)
+        if constructor is None:
+            return DataObject(type_name, values)
+        values.pop("dynamicType", None)
+        values.pop("dynamicProperty", None)
+        try:
+            return constructor(**values)
+        except TypeError:
+            missing = [f.name for f in self.types.all_fields(type_name) if not f.optional and f.name not in values]
+            raise InvalidArgument(
+                path, f"A specified parameter was not correct: {path} lacks {', '.join(missing) or 'a required field'}."
+            ) from None
+
+
+def _children(element: etree._Element):
+    """Child elements, skipping comments and processing instructions."""
+    return (child for child in element if isinstance(child.tag, str))
+
+
+def is_vim_element(element: etree._Element) -> bool:
+    return element.tag.startswith(f"{{{VIM25}}}")

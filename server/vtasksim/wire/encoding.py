@@ -1,0 +1,168 @@
+"""Domain values to vim25 XML, as a vCenter writes them for a client's API version.
+
+Elements are unqualified children in the default namespace ``urn:vim25``. ``xsi:type`` is
+written where the value's type is not the declared one: a subtype in a polymorphic field
+(``<reason xsi:type="TaskReasonUser">``), and every value in an ``anyType`` field
+(``<returnval xsi:type="TaskInfo">``, ``<val xsi:type="xsd:string">``). A field newer than the
+client's version is never written: pyVmomi raises on elements it does not know.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Iterable
+
+from lxml import etree
+
+from vtasksim.domain.typesystem import FieldInfo, TypeSystem
+from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue, VimData
+from vtasksim.wire.namespaces import VIM25, XSI_TYPE
+
+ANY_TYPE = "xsd:anyType"
+MOREF = "ManagedObjectReference"
+
+_SubElement = etree.SubElement
+_VIM_PREFIX = f"{{{VIM25}}}"
+
+
+def format_datetime(value: datetime) -> str:
+    """xsd:dateTime in UTC with a ``Z``, as vCenter writes it: ``2014-10-20T15:09:08.789999Z``."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.isoformat() + "Z"
+
+
+def _primitive_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _xsd_type_of(value: Any) -> str:
+    """The xsi:type a plain Python value takes in an anyType field."""
+    if isinstance(value, bool):
+        return "xsd:boolean"
+    if isinstance(value, int):
+        return "xsd:int" if -(2**31) <= value < 2**31 else "xsd:long"
+    if isinstance(value, float):
+        return "xsd:double"
+    if isinstance(value, datetime):
+        return "xsd:dateTime"
+    if isinstance(value, bytes):
+        return "xsd:base64Binary"
+    return "xsd:string"
+
+
+def array_item_type(array_type: str) -> str:
+    item = array_type[len("ArrayOf"):]
+    primitive = {
+        "String": "xsd:string", "Int": "xsd:int", "Long": "xsd:long", "Short": "xsd:short",
+        "Byte": "xsd:byte", "Boolean": "xsd:boolean", "Double": "xsd:double",
+        "Float": "xsd:float", "DateTime": "xsd:dateTime", "AnyType": ANY_TYPE,
+        "AnyURI": "xsd:anyURI", "Base64Binary": "xsd:base64Binary",
+    }  # fmt: skip
+    return primitive.get(item, item)
+
+
+def _array_item_name(item_type: str) -> str:
+    """ArrayOfString holds <string>, ArrayOfTaskInfo holds <TaskInfo>."""
+    return item_type[4:] if item_type.startswith("xsd:") else item_type
+
+
+class Vim25Writer:
+    """Writes domain values as vim25 elements for one API version."""
+
+    def __init__(self, types: TypeSystem, version: str) -> None:
+        self.types = types
+        self.version = version
+
+    def append(self, parent: etree._Element, name: str, value: Any, declared: str = ANY_TYPE) -> None:
+        """Append ``value`` to ``parent`` as element(s) ``name``; lists become repeated elements."""
+        if value is None:
+            return
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                self.append(parent, name, item, declared)
+            return
+        element = _SubElement(parent, _VIM_PREFIX + name)
+        self._fill(element, value, declared)
+
+    def _fill(self, element: etree._Element, value: Any, declared: str) -> None:
+        if isinstance(value, MoRef):
+            self._fill_moref(element, value, declared)
+        elif isinstance(value, (VimData, DataObject)):
+            self._fill_data(element, value, declared)
+        elif isinstance(value, TypedValue):
+            self._fill_typed(element, value)
+        else:
+            if declared == ANY_TYPE:
+                element.set(XSI_TYPE, _xsd_type_of(value))
+            element.text = _primitive_text(value)
+
+    def _fill_moref(self, element: etree._Element, ref: MoRef, declared: str) -> None:
+        if declared == ANY_TYPE:
+            element.set(XSI_TYPE, MOREF)
+        element.set("type", ref.type)
+        element.text = ref.value
+
+    def _fill_typed(self, element: etree._Element, typed: TypedValue) -> None:
+        element.set(XSI_TYPE, typed.type)
+        if typed.type.startswith("ArrayOf"):
+            item_type = array_item_type(typed.type)
+            self.append(element, _array_item_name(item_type), list(typed.value), item_type)
+        elif isinstance(typed.value, MoRef):
+            element.set("type", typed.value.type)
+            element.text = typed.value.value
+        else:
+            element.text = _primitive_text(typed.value)
+
+    def _fill_data(self, element: etree._Element, data: VimData | DataObject, declared: str) -> None:
+        if data.vim_type != declared:
+            element.set(XSI_TYPE, data.vim_type)
+        self.write_fields(element, data)
+
+    def write_fields(self, element: etree._Element, data: VimData | DataObject) -> None:
+        """Append the data object's fields to ``element``, in schema order."""
+        for name, value, field in self._fields_to_write(data):
+            if field is None:
+                self.append(element, name, value)
+            else:
+                self.append(element, name, value, field.type)
+
+    def _fields_to_write(self, data: VimData | DataObject) -> Iterable[tuple[str, Any, FieldInfo | None]]:
+        types = self.types
+        type_name = data.vim_type
+        if not types.has_type(type_name):
+            for name, value in data.vim_properties():
+                yield name, value, None
+            return
+        if isinstance(data, DataObject):
+            # Schema order, whatever order the properties were given in.
+            properties = data.properties
+            for field in types.all_fields(type_name):
+                value = properties.get(field.name)
+                if value is not None and types.at_least(self.version, field.since):
+                    yield field.name, value, field
+            return
+        for name, value in data.vim_properties():
+            if value is None or value == []:
+                continue
+            field = types.field(type_name, name)
+            if field is not None and not types.at_least(self.version, field.since):
+                continue
+            yield name, value, field
+
+
+def new_vim_element(name: str) -> etree._Element:
+    """A top-level element in the default namespace urn:vim25 (``<FetchResponse xmlns="urn:vim25">``)."""
+    return etree.Element(f"{{{VIM25}}}{name}", nsmap={None: VIM25})

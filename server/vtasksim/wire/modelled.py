@@ -1,0 +1,32 @@
+"""The vim data types the domain models as dataclasses, by WSDL name.
+
+Arguments of these types are read into those dataclasses; any other data object is read as a
+generic :class:`~vtasksim.domain.vmodl.DataObject`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from vtasksim.domain import property_collector as pc
+from vtasksim.domain import task
+from vtasksim.domain.vmodl import KeyAnyValue, LocalizableMessage, LocalizedMethodFault
+
+MODELLED_TYPES: dict[str, Callable[..., Any]] = {
+    cls.vim_type: cls
+    for cls in (
+        KeyAnyValue,
+        LocalizableMessage,
+        LocalizedMethodFault,
+        pc.PropertyFilterSpec,
+        pc.PropertySpec,
+        pc.ObjectSpec,
+        pc.SelectionSpec,
+        pc.TraversalSpec,
+        pc.RetrieveOptions,
+        task.TaskReasonSystem,
+        task.TaskReasonUser,
+        task.TaskReasonAlarm,
+        task.TaskReasonSchedule,
+    )
+}

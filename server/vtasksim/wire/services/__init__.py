@@ -1,0 +1,108 @@
+"""One Spyne service per managed-object type, as govmomi's simulator has one file per type.
+
+A vim method here only turns wire arguments into domain values, calls the domain method of the
+same name, and writes the reply; the rules live in ``vtasksim.domain``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Callable, TypeVar
+
+from spyne import ServiceBase, rpc
+
+from vtasksim.domain.faults import InvalidArgument, MethodNotFound
+from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.simulator import Simulator
+from vtasksim.domain.typesystem import TypeSystem, vim_types
+from vtasksim.domain.vmodl import MoRef
+from vtasksim.wire.decoding import Vim25Reader
+from vtasksim.wire.encoding import ANY_TYPE, Vim25Writer
+from vtasksim.wire.envelope import response_body
+from vtasksim.wire.models import ManagedObjectReference, VimXml
+from vtasksim.wire.protocol import api_version
+
+T = TypeVar("T", bound=ManagedObject)
+
+
+def vim_method(*arguments: Any, **names: str) -> Callable:
+    """Declare a vim method: its arguments in order, ``_this`` first.
+
+    The Python function takes ``this`` where the wire says ``_this``; other argument names are
+    the vim names. ``names`` maps further Python names to wire names where they differ.
+    """
+
+    def declare(function: Callable) -> Callable:
+        return rpc(
+            *arguments,
+            _in_arg_names={"this": "_this", **names},
+            _returns=VimXml,
+            _in_message_name=function.__name__,
+            _out_message_name=f"{function.__name__}Response",
+        )(function)
+
+    return declare
+
+
+@dataclass
+class Call:
+    """One vim method call: the simulator, the client's API version, the method's name."""
+
+    simulator: Simulator
+    version: str
+    method: str
+
+    @cached_property
+    def types(self) -> TypeSystem:
+        return vim_types()
+
+    @cached_property
+    def writer(self) -> Vim25Writer:
+        return Vim25Writer(self.types, self.version)
+
+    @cached_property
+    def reader(self) -> Vim25Reader:
+        from vtasksim.wire.modelled import MODELLED_TYPES
+
+        return Vim25Reader(self.types, MODELLED_TYPES)
+
+    def target(self, this: ManagedObjectReference | None, managed_type: str, kind: type[T]) -> T:
+        """The managed object ``_this`` names, once the method is known to exist for it.
+
+        MethodNotFound when ``_this`` is of another type than the method's, or the client's API
+        version predates the method; ManagedObjectNotFound when no such object exists.
+        """
+        ref = this.to_domain() if this is not None else None
+        if ref is None:
+            raise InvalidArgument("_this", "A specified parameter was not correct: _this must name a managed object.")
+        self.check_method(ref, managed_type)
+        return self.simulator.registry.get(ref, kind)
+
+    def check_method(self, ref: MoRef, managed_type: str) -> None:
+        if managed_type not in ("ManagedObject", ref.type):
+            raise MethodNotFound(ref, self.method, f"{ref.type} {ref.value!r} has no method {self.method}; it is a method of {managed_type}.")
+        info = self.types.method(managed_type, self.method)
+        if info is not None and not self.types.at_least(self.version, info.since):
+            raise MethodNotFound(
+                ref, self.method, f"{self.method} exists since vSphere API {info.since}; this request speaks {self.version}."
+            )
+
+    def read(self, element: Any, declared: str, path: str) -> Any:
+        return None if element is None else self.reader.read(element, declared, path)
+
+    def reply(self, returnval: Any = None, declared: str = ANY_TYPE) -> Any:
+        return response_body(self.method, self.writer, returnval, declared)
+
+
+def call_of(ctx: Any) -> Call:
+    call = ctx.udc
+    if call is None:
+        call = ctx.udc = Call(ctx.app.simulator, api_version(ctx), ctx.descriptor.name)
+    return call
+
+
+class VimService(ServiceBase):
+    """Base of the per-type services; ``managed_type`` is the vim type whose methods it serves."""
+
+    managed_type = "ManagedObject"
