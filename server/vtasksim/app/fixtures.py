@@ -1,0 +1,951 @@
+"""Fixtures: the YAML a user writes (DESIGN.md, "The fixture format users write") → a Simulator.
+
+A fixture error stops the server before it listens, so every error names the file, the line
+(1-based) and the field: ``fixtures/x.yaml:14: tasks[1].state: unknown state 'runing'; one of
+queued, running, success, error``. To know every value's line the document is *composed* (PyYAML
+nodes keep their marks) and each scalar is constructed by hand, never loaded as a plain dict.
+
+Decisions a fixture writer should know (each mirrors what a vCenter does, or keeps a fixture
+coherent so that a client never sees a TaskInfo a vCenter could not produce):
+
+- ``descriptionId`` is required: TaskInfo.descriptionId is required in vim25 and every vCenter
+  task has one.
+- ``reason`` defaults to TaskReasonSystem (the TaskInfo default, and vCenter's for tasks no user
+  started); nothing invents a user name.
+- ``queueTime`` defaults to the clock's now, or to the earliest of startTime/completeTime when
+  those are earlier; ``startTime`` defaults to queueTime for running/success/error tasks;
+  ``completeTime`` to startTime for success/error tasks. A queued task has no startTime, a
+  queued or running one no completeTime, and queueTime <= startTime <= completeTime. A timestamp
+  without a zone is UTC; a date without a time is an error.
+- ``cancelled: true`` is accepted only with state error (a canceled task has ended in error);
+  its ``error`` then defaults to RequestCanceled, "The task was canceled by a user.".
+  RequestCanceled is a RuntimeFault, not a VimFault: it is the one fault a fixture may store
+  that SetTaskState would refuse, and only on a cancelled task.
+- state error requires ``error``; ``error`` is refused on other states; ``result`` only on success.
+- ``result`` and KeyAnyValue values are anyType: a scalar stays a plain Python value, a mapping
+  ``{type, value}`` is a MoRef (to a declared object or task), and a list becomes a
+  :class:`TypedValue` ``ArrayOfString``/``ArrayOfInt``/… so that it goes on the wire as one
+  array, not as repeated elements. Data objects as results are not supported.
+- Every MoRef a task holds must point at something the fixture declares: ``entity``,
+  ``locked`` and reason references at ``objects`` (or the root folder), other MoRefs at
+  objects or tasks; ``parentTaskKey``/``rootTaskKey`` at declared tasks.
+- Fault fields are checked against the vim type table (``vim_types.json``) when it exists:
+  known fault type, extends VimFault, known field names, required fields present, enum values.
+  Without the table only the faults the domain itself defines can be judged.
+- ``users`` entries have ``role`` (a vCenter system role) or ``privileges``, not both; an
+  ``extensions`` entry may have ``description: {label, summary}`` (both default to its key).
+  Both sections go to the Simulator; :class:`Fixture` also keeps them as written.
+
+Settings overrides (the command line): a mapping of :class:`SimulatorSettings` field names
+(``cancel_delay``, ``compat``) whose non-None values win over the fixture's ``settings``, so
+``--cancel-delay 0`` does override a fixture's 5. A :class:`SimulatorSettings` is accepted too;
+then only fields that differ from the defaults win. A task's own ``cancelDelay`` still beats both.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from vtasksim.domain import faults as domain_faults
+from vtasksim.domain.authorization import ROLES, User, user_with_privileges, user_with_role
+from vtasksim.domain.clock import Clock
+from vtasksim.domain.extension_manager import Description, Extension, ExtensionTaskTypeInfo
+from vtasksim.domain.managed_object import InventoryObject
+from vtasksim.domain.registry import Registry
+from vtasksim.domain.simulator import COMPAT_MODES, ROOT_FOLDER, Simulator, SimulatorSettings
+from vtasksim.domain.task import (
+    CANCELED_MESSAGE,
+    TaskInfo,
+    TaskReason,
+    TaskReasonAlarm,
+    TaskReasonSchedule,
+    TaskReasonSystem,
+    TaskReasonUser,
+    TaskState,
+)
+from vtasksim.domain.typesystem import FieldInfo, TypeSystem, vim_types
+from vtasksim.domain.vmodl import DataObject, KeyAnyValue, LocalizableMessage, LocalizedMethodFault, MoRef, TypedValue
+
+SettingsOverrides = Mapping[str, Any] | SimulatorSettings
+
+#: vCenter's system roles, as the domain defines them.
+SYSTEM_ROLES = tuple(ROLES)
+
+_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions")
+_SETTINGS = ("cancelDelay", "compat")
+_OBJECT = ("type", "value", "name")
+# TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
+_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay",)
+_USER = ("name", "password", "role", "privileges")
+_EXTENSION = ("key", "description", "taskList")
+# Each TaskReason type: its class, its fields, and the ones a fixture must give (vim requires the
+# names too, but those default to the named objects' names).
+_REASONS: dict[str, tuple[type[TaskReason], tuple[str, ...], tuple[str, ...]]] = {
+    "TaskReasonSystem": (TaskReasonSystem, (), ()),
+    "TaskReasonUser": (TaskReasonUser, ("userName",), ("userName",)),
+    "TaskReasonAlarm": (TaskReasonAlarm, ("alarmName", "alarm", "entityName", "entity"), ("alarm", "entity")),
+    "TaskReasonSchedule": (TaskReasonSchedule, ("name", "scheduledTask"), ("scheduledTask",)),
+}
+_REASON_REFERENCES = ("alarm", "entity", "scheduledTask")
+_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+_METHOD_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
+_PRIVILEGE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)+$")
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT32 = range(-(2**31), 2**31)
+
+
+class FixtureError(Exception):
+    """A fixture the server cannot serve: ``<file>:<line>: <field path>: <what is wrong>``."""
+
+    def __init__(self, source: str, line: int | None, path: str | None, message: str) -> None:
+        self.source, self.line, self.path, self.message = source, line, path, message
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(f"{where}: {path}: {message}" if path else f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class FixtureUser:
+    """A ``users:`` entry as written (the role's name survives, unlike in the domain's User)."""
+
+    name: str
+    password: str
+    role: str | None  # a vCenter system role, or None when privileges are listed
+    privileges: tuple[str, ...] | None
+
+    def as_domain(self) -> User:
+        if self.role is not None:
+            return user_with_role(self.name, self.password, self.role)
+        return user_with_privileges(self.name, self.password, list(self.privileges or ()))
+
+
+@dataclass(frozen=True, slots=True)
+class FixtureExtension:
+    key: str
+    task_ids: tuple[str, ...]  # taskList[].taskID
+    #: Extension.description is required in vim; a fixture may leave it to the key.
+    label: str
+    summary: str
+
+    def as_domain(self) -> Extension:
+        return Extension(
+            description=Description(label=self.label, summary=self.summary),
+            key=self.key,
+            taskList=[ExtensionTaskTypeInfo(task_id) for task_id in self.task_ids],
+        )
+
+
+@dataclass(slots=True)
+class Fixture:
+    """A loaded fixture: the simulator, and its ``users`` and ``extensions`` as written.
+
+    The simulator already holds both (as domain Users and Extensions); these keep what the
+    fixture said, a role's name included.
+    """
+
+    simulator: Simulator
+    #: None when the fixture has no ``users``: any name and password log in with every privilege.
+    users: tuple[FixtureUser, ...] | None
+    #: None when the fixture has no ``extensions``: CreateTask accepts any task type.
+    extensions: tuple[FixtureExtension, ...] | None
+
+
+# Entry points
+
+
+def load_fixture(path: Path, clock: Clock, overrides: SettingsOverrides | None = None) -> Simulator:
+    return load_fixture_document(path, clock, overrides).simulator
+
+
+def load_fixture_text(
+    text: str, source: str, clock: Clock, overrides: SettingsOverrides | None = None
+) -> Simulator:
+    return load_fixture_document_text(text, source, clock, overrides).simulator
+
+
+def load_fixture_document(path: Path, clock: Clock, overrides: SettingsOverrides | None = None) -> Fixture:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FixtureError(str(path), None, None, f"cannot read the fixture: {error}") from error
+    return load_fixture_document_text(text, str(path), clock, overrides)
+
+
+def load_fixture_document_text(
+    text: str, source: str, clock: Clock, overrides: SettingsOverrides | None = None
+) -> Fixture:
+    root = _At(_compose(text, source), "", _Context(source, clock))
+    top = _fields(root, _TOP_LEVEL) if root.node is not None else {}
+    users, extensions = _users(top.get("users")), _extensions(top.get("extensions"))
+    simulator = Simulator(
+        clock,
+        _settings(top.get("settings"), overrides),
+        users=None if users is None else [user.as_domain() for user in users],
+        extensions=None if extensions is None else [extension.as_domain() for extension in extensions],
+    )
+    _add_objects(top.get("objects"), simulator)
+    # Objects first and every task key next, whatever order the sections come in, so that
+    # any reference can be checked where it is written.
+    root.context.simulator = simulator
+    root.context.task_keys = _task_keys(top.get("tasks"))
+    tasks = [_task(at) for at in _items(top.get("tasks"))]
+    _check_task_links(tasks)
+    _assign_event_chain_ids(tasks)
+    for task in tasks:
+        simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
+    return Fixture(simulator, users, extensions)
+
+
+# Where a value sits, and reading scalars
+
+
+@dataclass(slots=True)
+class _Context:
+    source: str
+    clock: Clock
+    simulator: Simulator | None = None  # holds the declared objects once they are read
+    task_keys: dict[str, int] | None = None  # declared task keys and their lines
+    constructor: yaml.SafeLoader | None = None
+
+    def inventory(self) -> Registry:
+        assert self.simulator is not None, "objects are read before tasks"
+        return self.simulator.registry
+
+    def construct(self, node: Node) -> Any:
+        if self.constructor is None:
+            self.constructor = yaml.SafeLoader("")
+        return self.constructor.construct_object(node, deep=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """A YAML node, the field path that leads to it, and the document it belongs to."""
+
+    node: Any  # yaml Node, or None for an empty document
+    path: str
+    context: _Context
+
+    @property
+    def line(self) -> int:
+        return self.node.start_mark.line + 1
+
+    def fail(self, message: str, path: str | None = None) -> FixtureError:
+        return FixtureError(self.context.source, self.line, self.path if path is None else path, message)
+
+    def child(self, node: Node, name: str) -> _At:
+        return _At(node, f"{self.path}.{name}" if self.path else name, self.context)
+
+
+def _compose(text: str, source: str) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = f"invalid YAML: {error.problem or error.context}"
+        if error.context and error.problem and error.context_mark is not None:
+            message += f" ({error.context} started on line {error.context_mark.line + 1})"
+        raise FixtureError(source, mark.line + 1 if mark else None, None, message) from error
+    except yaml.YAMLError as error:
+        raise FixtureError(source, None, None, f"invalid YAML: {error}") from error
+
+
+def _is_null(at: _At | None) -> bool:
+    return at is None or (isinstance(at.node, ScalarNode) and at.node.tag == _NULL_TAG)
+
+
+def _fields(at: _At, allowed: Sequence[str] | None, required: Sequence[str] = ()) -> dict[str, _At]:
+    """A mapping's fields by name (``allowed`` None: any name); a null value counts as absent."""
+    if not isinstance(at.node, MappingNode):
+        raise at.fail(f"expected a mapping, got {_describe(at)}")
+    found: dict[str, _At] = {}
+    key_lines: dict[str, int] = {}
+    for key_node, value_node in at.node.value:
+        key = at.child(key_node, str(getattr(key_node, "value", "?")))
+        if key_node.tag == _MERGE_TAG:
+            # PyYAML lets a mapping override merged keys; we would report those as duplicates.
+            raise key.fail("merge keys (<<) are not supported; write the fields out", at.path or "(top level)")
+        if not isinstance(key_node, ScalarNode) or key_node.tag != _STR_TAG:
+            raise key.fail(f"a field name must be a string, got {_describe(key)}", at.path or "(top level)")
+        name = key_node.value
+        if name in found:
+            raise key.fail(f"duplicate field (first at line {key_lines[name]})")
+        if allowed is not None and name not in allowed:
+            raise key.fail(f"unknown field{_suggest(name, allowed)}")
+        found[name] = at.child(value_node, name)
+        key_lines[name] = key.line
+    present = {name: value for name, value in found.items() if not _is_null(value)}
+    for name in required:
+        if name not in present:
+            raise at.fail("required field is missing", at.child(at.node, name).path)
+    return present
+
+
+def _suggest(name: str, allowed: Sequence[str]) -> str:
+    """``; did you mean 'descriptionId'?`` or, for a short list, every allowed name."""
+    by_case = {option.lower(): option for option in allowed}
+    if name.lower() in by_case:
+        close = [by_case[name.lower()]]
+    else:
+        close = difflib.get_close_matches(name, allowed, 1, cutoff=0.75)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if len(allowed) <= 6:
+        return f"; one of {', '.join(allowed)}"
+    return ""
+
+
+def _items(at: _At | None) -> list[_At]:
+    if _is_null(at):
+        return []
+    assert at is not None
+    if not isinstance(at.node, SequenceNode):
+        raise at.fail(f"expected a list, got {_describe(at)}")
+    return [_At(node, f"{at.path}[{index}]", at.context) for index, node in enumerate(at.node.value)]
+
+
+def _describe(at: _At) -> str:
+    if isinstance(at.node, MappingNode):
+        return "a mapping"
+    if isinstance(at.node, SequenceNode):
+        return "a list"
+    if at.node.tag == _NULL_TAG:
+        return "nothing"
+    return repr(at.node.value)
+
+
+def _scalar(at: _At) -> Any:
+    if not isinstance(at.node, ScalarNode):
+        raise at.fail(f"expected a single value, got {_describe(at)}")
+    try:
+        value = at.context.construct(at.node)
+    except (yaml.YAMLError, ValueError) as error:
+        kind = "timestamp" if at.node.tag == _TIMESTAMP_TAG else "value"
+        raise at.fail(f"not a valid {kind} {at.node.value!r}: {error}") from error
+    if isinstance(value, datetime):
+        return _utc(value)
+    if isinstance(value, date):
+        raise at.fail(f"{at.node.value!r} is a date; a timestamp needs a time too (2026-01-01T10:00:00Z)")
+    return value
+
+
+def _str(at: _At, pattern: re.Pattern[str] | None = None, what: str = "") -> str:
+    value = _scalar(at)
+    if not isinstance(value, str) or value == "":
+        hint = " (quote it)" if isinstance(at.node, ScalarNode) and at.node.style is None else ""
+        raise at.fail(f"expected a non-empty string, got {_describe(at)}{hint}")
+    if pattern is not None and not pattern.match(value):
+        raise at.fail(f"{value!r} is not {what}")
+    return value
+
+
+def _int(at: _At, low: int | None = None, high: int | None = None) -> int:
+    value = _scalar(at)
+    bounds = f" {low}..{high}" if low is not None and high is not None else ""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise at.fail(f"expected an integer{bounds}, got {_describe(at)}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise at.fail(f"{value} is out of range; expected an integer{bounds}")
+    return value
+
+
+def _bool(at: _At) -> bool:
+    value = _scalar(at)
+    if not isinstance(value, bool):
+        raise at.fail(f"expected true or false, got {_describe(at)}")
+    return value
+
+
+def _seconds(at: _At) -> float:
+    value = _scalar(at)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise at.fail(f"expected a number of seconds, got {_describe(at)}")
+    if value < 0:
+        raise at.fail(f"must not be negative, got {value}")
+    return float(value)
+
+
+def _timestamp(at: _At) -> datetime:
+    value = _scalar(at)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise at.fail(f"not an ISO 8601 timestamp: {value!r}") from None
+        if len(value) <= len("2026-01-01"):
+            raise at.fail(f"{value!r} is a date; a timestamp needs a time too (2026-01-01T10:00:00Z)")
+        value = _utc(parsed)
+    if not isinstance(value, datetime):
+        raise at.fail(f"expected a timestamp such as 2026-01-01T10:00:00Z, got {_describe(at)}")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    # A fixture's timestamp without a zone is taken as UTC, the zone vCenter answers in.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _optional(fields_: Mapping[str, _At], name: str, read: Callable[[_At], Any], default: Any = None) -> Any:
+    at = fields_.get(name)
+    return default if at is None else read(at)
+
+
+# settings
+
+
+def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorSettings:
+    values: dict[str, Any] = {}
+    if not _is_null(at):
+        assert at is not None
+        found = _fields(at, _SETTINGS)
+        if "cancelDelay" in found:
+            values["cancel_delay"] = _seconds(found["cancelDelay"])
+        if "compat" in found:
+            values["compat"] = _compat(found["compat"])
+    values.update(_override_values(overrides))
+    return SimulatorSettings(**values)
+
+
+def _compat(at: _At) -> str:
+    value = _scalar(at)
+    if value not in COMPAT_MODES:
+        raise at.fail(f"unknown compat mode {value!r}; one of {', '.join(COMPAT_MODES)} (or null)")
+    return value
+
+
+def _override_values(overrides: SettingsOverrides | None) -> dict[str, Any]:
+    names = [f.name for f in fields(SimulatorSettings)]
+    if overrides is None:
+        return {}
+    if isinstance(overrides, SimulatorSettings):
+        defaults = SimulatorSettings()
+        return {n: getattr(overrides, n) for n in names if getattr(overrides, n) != getattr(defaults, n)}
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise ValueError(f"unknown simulator settings {unknown}; known: {names}")
+    return {name: value for name, value in overrides.items() if value is not None}
+
+
+# objects
+
+
+def _add_objects(at: _At | None, simulator: Simulator) -> None:
+    lines: dict[MoRef, int] = {}
+    for item in _items(at):
+        found = _fields(item, _OBJECT, required=_OBJECT)
+        ref = MoRef(_str(found["type"], _TYPE_NAME, "a vim managed-object type"), _str(found["value"]))
+        if ref.type == "Task":
+            raise found["type"].fail("tasks are declared under tasks:, not objects:")
+        if ref in lines:
+            raise item.fail(f"duplicate object {ref.type} {ref.value!r} (first at line {lines[ref]})")
+        if ref != ROOT_FOLDER and ref in simulator.registry:
+            raise item.fail(f"{ref.type} {ref.value!r} is the simulator's own; it cannot be declared")
+        simulator.add_inventory_object(ref, _str(found["name"]))
+        lines[ref] = item.line
+
+
+# tasks
+
+
+@dataclass(slots=True)
+class _Task:
+    at: _At
+    info: TaskInfo
+    cancel_delay: float | None
+    links: dict[str, _At]  # parentTaskKey / rootTaskKey, checked once every key is known
+    event_chain_id_set: bool
+
+
+def _task_keys(at: _At | None) -> dict[str, int]:
+    """Every task key first, so a MoRef or a parentTaskKey may point at a later task."""
+    keys: dict[str, int] = {}
+    for item in _items(at):
+        found = _fields(item, _TASK, required=("key", "descriptionId"))
+        key = found["key"]
+        value = _str(key)
+        if value in keys:
+            raise key.fail(f"duplicate task key {value!r} (first at line {keys[value]})")
+        keys[value] = key.line
+    return keys
+
+
+def _task(at: _At) -> _Task:
+    found = _fields(at, _TASK, required=("key", "descriptionId"))
+    if "task" in found:
+        raise found["task"].fail("a task's MoRef is Task:<key>; write key only")
+    key = _str(found["key"])
+    state = _optional(found, "state", _state, TaskState.queued)
+    info = TaskInfo(key=key, task=MoRef("Task", key), queueTime=at.context.clock.now(), state=state)
+    info.descriptionId = _str(found["descriptionId"])
+    info.name = _optional(found, "name", lambda a: _str(a, _METHOD_NAME, "a vim method name such as CreateVM_Task"))
+    info.description = _optional(found, "description", _message)
+    _read_entity(found, info)
+    info.locked = [_object_ref(item) for item in _items(found.get("locked"))]
+    info.cancelable = _optional(found, "cancelable", _bool, False)
+    info.progress = _optional(found, "progress", lambda a: _int(a, 0, 100))
+    info.progressDetails = [_key_any_value(item) for item in _items(found.get("progressDetails"))]
+    info.reason = _optional(found, "reason", _reason, TaskReasonSystem())
+    for name in ("changeTag", "activationId"):
+        setattr(info, name, _optional(found, name, _str))
+    _read_outcome(at, found, info)
+    _read_times(at, found, info)
+    return _Task(
+        at=at,
+        info=info,
+        cancel_delay=_optional(found, "cancelDelay", _seconds),
+        links={name: found[name] for name in ("parentTaskKey", "rootTaskKey") if name in found},
+        event_chain_id_set=_read_event_chain_id(found, info),
+    )
+
+
+def _state(at: _At) -> TaskState:
+    value = _scalar(at)
+    try:
+        return TaskState(value)
+    except ValueError:
+        names = ", ".join(state.value for state in TaskState)
+        raise at.fail(f"unknown state {value!r}; one of {names}") from None
+
+
+def _read_entity(found: Mapping[str, _At], info: TaskInfo) -> None:
+    info.entity = _optional(found, "entity", _object_ref)
+    default_name = _object_name(found["entity"], info.entity) if info.entity is not None else None
+    info.entityName = _optional(found, "entityName", _str, default_name)
+
+
+def _read_event_chain_id(found: Mapping[str, _At], info: TaskInfo) -> bool:
+    if "eventChainId" not in found:
+        return False
+    info.eventChainId = _int(found["eventChainId"], -(2**31), 2**31 - 1)
+    return True
+
+
+def _read_outcome(at: _At, found: Mapping[str, _At], info: TaskInfo) -> None:
+    """cancelled, error and result, coherent with the state."""
+    state = info.state
+    info.cancelled = _optional(found, "cancelled", _bool, False)
+    if info.cancelled and state is not TaskState.error:
+        raise found["cancelled"].fail(
+            f"cancelled: true needs state error (a canceled task ends in error/RequestCanceled), not {state.value}"
+        )
+    if "error" in found:
+        if state is not TaskState.error:
+            raise found["error"].fail(f"error is set but state is {state.value}; only a task in state error has one")
+        info.error = _error(found["error"], info.cancelled)
+    elif state is TaskState.error:
+        if not info.cancelled:
+            blame = found.get("state", at)
+            raise blame.fail("a task in state error needs an error: {fault: {type: ...}, localizedMessage: ...}",
+                             at.child(at.node, "error").path)
+        info.error = LocalizedMethodFault(domain_faults.RequestCanceled(CANCELED_MESSAGE).as_data(), CANCELED_MESSAGE)
+    if "result" in found:
+        if state is not TaskState.success:
+            raise found["result"].fail(
+                f"result is set but state is {state.value}; only a task in state success has one"
+            )
+        info.result = _any_value(found["result"])
+
+
+def _read_times(at: _At, found: Mapping[str, _At], info: TaskInfo) -> None:
+    state = info.state
+    start = _optional(found, "startTime", _timestamp)
+    complete = _optional(found, "completeTime", _timestamp)
+    if start is not None and state is TaskState.queued:
+        raise found["startTime"].fail("a queued task has not started; remove startTime or change the state")
+    if complete is not None and not state.completed:
+        raise found["completeTime"].fail(f"a {state.value} task has not completed; remove completeTime")
+    explicit_queue = _optional(found, "queueTime", _timestamp)
+    queue = explicit_queue or min(t for t in (at.context.clock.now(), start, complete) if t is not None)
+    if start is None and state is not TaskState.queued:
+        start = queue
+    if complete is None and state.completed:
+        complete = start
+    _check_order(found, ("queueTime", queue), ("startTime", start))
+    _check_order(found, ("startTime", start), ("completeTime", complete))
+    info.queueTime, info.startTime, info.completeTime = queue, start, complete
+
+
+def _check_order(
+    found: Mapping[str, _At], earlier: tuple[str, datetime | None], later: tuple[str, datetime | None]
+) -> None:
+    (earlier_name, earlier_time), (later_name, later_time) = earlier, later
+    if earlier_time is None or later_time is None or earlier_time <= later_time:
+        return
+    # A defaulted time never precedes the one it defaults from, so the later one was written.
+    raise found[later_name].fail(f"{_iso(later_time)} is before {earlier_name} {_iso(earlier_time)}")
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _check_task_links(tasks: Iterable[_Task]) -> None:
+    for task in tasks:
+        keys = task.at.context.task_keys or {}
+        for name, at in task.links.items():
+            value = _str(at)
+            if value not in keys:
+                raise at.fail(f"no task with key {value!r} is declared in tasks")
+            if value == task.info.key and name == "parentTaskKey":
+                raise at.fail("a task cannot be its own parent")
+            setattr(task.info, name, value)
+
+
+def _assign_event_chain_ids(tasks: Sequence[_Task]) -> None:
+    # vCenter gives every task its own event chain: number the rest after the ones a fixture chose.
+    taken = {task.info.eventChainId for task in tasks if task.event_chain_id_set}
+    next_id = 1
+    for task in tasks:
+        if task.event_chain_id_set:
+            continue
+        while next_id in taken:
+            next_id += 1
+        task.info.eventChainId = next_id
+        taken.add(next_id)
+
+
+# Messages, references, anyType values
+
+
+def _message(at: _At) -> LocalizableMessage:
+    found = _fields(at, ("key", "arg", "message"), required=("key",))
+    return LocalizableMessage(
+        key=_str(found["key"]),
+        arg=[_key_any_value(item) for item in _items(found.get("arg"))],
+        message=_optional(found, "message", _text),
+    )
+
+
+def _text(at: _At) -> str:
+    # A message is text whatever YAML makes of it: ``message: 42`` means "42".
+    value = _scalar(at)
+    if value is None:
+        raise at.fail(f"expected text, got {_describe(at)}")
+    return value if isinstance(value, str) else at.node.value
+
+
+def _key_any_value(at: _At) -> KeyAnyValue:
+    found = _fields(at, ("key", "value"), required=("key", "value"))
+    return KeyAnyValue(_str(found["key"]), _any_value(found["value"]))
+
+
+def _moref(at: _At) -> MoRef:
+    if not isinstance(at.node, MappingNode):
+        raise at.fail(f"expected a managed object reference {{type: ..., value: ...}}, got {_describe(at)}")
+    found = _fields(at, ("type", "value"), required=("type", "value"))
+    return MoRef(_str(found["type"], _TYPE_NAME, "a vim managed-object type"), _str(found["value"]))
+
+
+def _object_ref(at: _At) -> MoRef:
+    """A MoRef to a declared inventory object (an entity, a locked object, an alarm …)."""
+    ref = _moref(at)
+    registry = at.context.inventory()
+    if not isinstance(registry.find(ref), InventoryObject):
+        raise at.fail(f"{ref.type} {ref.value!r} is not declared in objects{_same_value_hint(ref, registry)}")
+    return ref
+
+
+def _any_ref(at: _At) -> MoRef:
+    """A MoRef in an anyType value: to a declared object or a declared task."""
+    ref = _moref(at)
+    if ref.type == "Task":
+        if ref.value not in (at.context.task_keys or {}):
+            raise at.fail(f"no task with key {ref.value!r} is declared in tasks")
+        return ref
+    return _object_ref(at)
+
+
+def _same_value_hint(ref: MoRef, registry: Registry) -> str:
+    others = [obj.ref.type for obj in registry if obj.ref.value == ref.value and isinstance(obj, InventoryObject)]
+    return f" (there is a {others[0]} {ref.value!r})" if others else ""
+
+
+def _object_name(at: _At, ref: MoRef) -> str:
+    obj = at.context.inventory().find(ref)
+    assert isinstance(obj, InventoryObject)
+    return obj.name
+
+
+def _any_value(at: _At, read_ref: Callable[[_At], MoRef] = _any_ref) -> Any:
+    """An anyType value: scalar, MoRef mapping, or a list sent as one vim array."""
+    if isinstance(at.node, MappingNode):
+        return read_ref(at)
+    if isinstance(at.node, SequenceNode):
+        items = [_any_value(item, read_ref) for item in _items(at)]
+        if any(isinstance(item, TypedValue) for item in items):
+            raise at.fail("a list inside a list has no vim type")
+        return TypedValue(_array_type(items), items)
+    value = _scalar(at)
+    if value is None:
+        raise at.fail("expected a value, got nothing")
+    return value
+
+
+def _array_type(items: Sequence[Any]) -> str:
+    kinds = {_array_item_kind(item) for item in items}
+    if kinds == {"Int", "Long"}:
+        return "ArrayOfLong"
+    if kinds <= {"Int", "Long", "Double"} and "Double" in kinds:
+        return "ArrayOfDouble"
+    if len(kinds) == 1:
+        return f"ArrayOf{kinds.pop()}"
+    return "ArrayOfString" if not kinds else "ArrayOfAnyType"
+
+
+def _array_item_kind(item: Any) -> str:
+    if isinstance(item, bool):
+        return "Boolean"
+    if isinstance(item, int):
+        return "Int" if item in _INT32 else "Long"
+    if isinstance(item, float):
+        return "Double"
+    if isinstance(item, datetime):
+        return "DateTime"
+    if isinstance(item, MoRef):
+        return "ManagedObjectReference"
+    if isinstance(item, str):
+        return "String"
+    return "AnyType"
+
+
+# reason
+
+
+def _reason(at: _At) -> TaskReason:
+    type_at = _peek(at, "type")
+    if type_at is None:
+        raise at.fail(f"required field is missing; one of {', '.join(_REASONS)}", at.child(at.node, "type").path)
+    name = _str(type_at)
+    if name not in _REASONS:
+        raise type_at.fail(f"unknown reason type {name!r}{_suggest(name, tuple(_REASONS))}")
+    cls, names, required = _REASONS[name]
+    found = _fields(at, ("type", *names), required=("type", *required))
+    values = {
+        field_name: (_object_ref if field_name in _REASON_REFERENCES else _str)(found[field_name])
+        for field_name in names
+        if field_name in found
+    }
+    _default_reason_names(found, values)
+    return cls(**values)
+
+
+def _default_reason_names(found: Mapping[str, _At], values: dict[str, Any]) -> None:
+    # vim requires these names; a fixture may leave them to the objects it points at.
+    for name_field, ref_field in (("alarmName", "alarm"), ("entityName", "entity"), ("name", "scheduledTask")):
+        if ref_field in values and name_field not in values:
+            values[name_field] = _object_name(found[ref_field], values[ref_field])
+
+
+def _peek(at: _At, name: str) -> _At | None:
+    """One field of a mapping, before the others can be judged (a ``type`` decides them)."""
+    if not isinstance(at.node, MappingNode):
+        raise at.fail(f"expected a mapping, got {_describe(at)}")
+    for key_node, value_node in at.node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == name:
+            value = at.child(value_node, name)
+            return None if _is_null(value) else value
+    return None
+
+
+# error: a LocalizedMethodFault
+
+
+def _error(at: _At, cancelled: bool) -> LocalizedMethodFault:
+    found = _fields(at, ("fault", "localizedMessage"), required=("fault",))
+    return LocalizedMethodFault(_fault(found["fault"], cancelled), _optional(found, "localizedMessage", _text))
+
+
+def _fault(at: _At, cancelled: bool) -> DataObject:
+    type_at = _peek(at, "type")
+    if type_at is None:
+        raise at.fail("required field is missing (the fault's vim type, such as InvalidState)",
+                      at.child(at.node, "type").path)
+    name = _str(type_at, _TYPE_NAME, "a vim fault type")
+    types = _vim_types_or_none()
+    _check_fault_type(type_at, name, cancelled, types)
+    if types is None:
+        found = _fields(at, None)
+        return DataObject(name, {n: _any_value(v, _moref) for n, v in found.items() if n != "type"})
+    return DataObject(name, _data_fields(at, name, types))
+
+
+def _vim_types_or_none() -> TypeSystem | None:
+    # The table is generated from pyVmomi by another tool; until it exists, judge what we can.
+    try:
+        return vim_types()
+    except FileNotFoundError:
+        return None
+
+
+#: The faults the domain defines, to judge a fault type when the vim type table is missing.
+_DOMAIN_FAULTS: dict[str, type[domain_faults.MethodFault]] = {
+    cls.vim_type: cls
+    for name, cls in vars(domain_faults).items()
+    if inspect.isclass(cls) and issubclass(cls, domain_faults.MethodFault) and not name.startswith("_")
+}
+
+
+def _check_fault_type(at: _At, name: str, cancelled: bool, types: TypeSystem | None) -> None:
+    if types is not None:
+        if types.has_type(name) and types.type(name).kind != "fault":
+            raise at.fail(f"{name} is a vim {types.type(name).kind} type, not a fault")
+        if not types.has_type(name):
+            raise at.fail(f"unknown fault type {name!r}{_suggest(name, _fault_names(types))}")
+        extends_vim_fault = types.is_subtype(name, "VimFault")
+    else:
+        known = _DOMAIN_FAULTS.get(name)
+        extends_vim_fault = known is None or issubclass(known, domain_faults.VimFault)
+    if name == "RequestCanceled":
+        if not cancelled:
+            raise at.fail("RequestCanceled is the fault of a canceled task; set cancelled: true")
+        return
+    if not extends_vim_fault:
+        raise at.fail(
+            f"{name} does not extend VimFault; a task's fault must (only a cancelled task may hold RequestCanceled)"
+        )
+
+
+def _fault_names(types: TypeSystem) -> list[str]:
+    # TypeSystem has no public listing of its types; suggestions are worth reading its table.
+    table = getattr(types, "_types", {})
+    return [name for name, info in table.items() if info.kind == "fault"]
+
+
+def _data_fields(at: _At, type_name: str, types: TypeSystem) -> dict[str, Any]:
+    """A data object's fields, by the type table: names, required ones, and value types."""
+    schema = {f.name: f for f in types.all_fields(type_name)}
+    required = tuple(f.name for f in schema.values() if not f.optional)
+    found = _fields(at, ("type", *schema), required=required)
+    return {name: _typed(found[name], field, types) for name, field in schema.items() if name in found}
+
+
+def _typed(at: _At, field: FieldInfo, types: TypeSystem) -> Any:
+    if not field.array:
+        return _typed_one(at, field.type, types)
+    if not isinstance(at.node, SequenceNode):
+        raise at.fail(f"expected a list, got {_describe(at)}")
+    return [_typed_one(item, field.type, types) for item in _items(at)]
+
+
+def _typed_one(at: _At, type_name: str, types: TypeSystem) -> Any:
+    primitive = _PRIMITIVE_READERS.get(type_name)
+    if primitive is not None:
+        return primitive(at)
+    if type_name == "ManagedObjectReference":
+        return _moref(at)  # a fault may name an object that is gone: not checked against objects
+    if not types.has_type(type_name):
+        return _any_value(at, _moref)
+    info = types.type(type_name)
+    if info.kind == "enum":
+        value = _str(at)
+        if value not in info.values:
+            raise at.fail(f"unknown {type_name} {value!r}{_suggest(value, info.values)}")
+        return value
+    return _nested_data(at, type_name, types)
+
+
+def _nested_data(at: _At, declared: str, types: TypeSystem) -> DataObject:
+    type_at = _peek(at, "type")
+    actual = _str(type_at, _TYPE_NAME, "a vim type") if type_at is not None else declared
+    if type_at is not None and not (types.has_type(actual) and types.is_subtype(actual, declared)):
+        raise type_at.fail(f"{actual!r} is not a vim type extending {declared}")
+    return DataObject(actual, _data_fields(at, actual, types))
+
+
+def _number(at: _At) -> float:
+    value = _scalar(at)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise at.fail(f"expected a number, got {_describe(at)}")
+    return float(value)
+
+
+_PRIMITIVE_READERS: dict[str, Callable[[_At], Any]] = {
+    "xsd:string": _text,
+    "xsd:anyURI": _text,
+    "xsd:base64Binary": _text,
+    "xsd:boolean": _bool,
+    "xsd:byte": lambda at: _int(at, -(2**7), 2**7 - 1),
+    "xsd:short": lambda at: _int(at, -(2**15), 2**15 - 1),
+    "xsd:int": lambda at: _int(at, -(2**31), 2**31 - 1),
+    "xsd:long": lambda at: _int(at, -(2**63), 2**63 - 1),
+    "xsd:float": _number,
+    "xsd:double": _number,
+    "xsd:dateTime": _timestamp,
+    "xsd:anyType": lambda at: _any_value(at, _moref),
+}
+
+
+# users and extensions
+
+
+def _users(at: _At | None) -> tuple[FixtureUser, ...] | None:
+    if at is None:
+        return None
+    users: dict[str, tuple[FixtureUser, int]] = {}
+    for item in _items(at):
+        found = _fields(item, _USER, required=("name", "password"))
+        name = _str(found["name"])
+        if name in users:
+            raise found["name"].fail(f"duplicate user {name!r} (first at line {users[name][1]})")
+        role, privileges = _user_rights(item, found)
+        users[name] = (FixtureUser(name, _str(found["password"]), role, privileges), item.line)
+    return tuple(user for user, _ in users.values())
+
+
+def _user_rights(item: _At, found: Mapping[str, _At]) -> tuple[str | None, tuple[str, ...] | None]:
+    # One role or one list of privileges: both at once would leave what the user may do ambiguous.
+    if "role" in found and "privileges" in found:
+        raise found["privileges"].fail("a user has a role or privileges, not both")
+    if "role" in found:
+        role = _str(found["role"])
+        if role not in SYSTEM_ROLES:
+            raise found["role"].fail(f"unknown role {role!r}{_suggest(role, SYSTEM_ROLES)}")
+        return role, None
+    if "privileges" in found:
+        items = _items(found["privileges"])
+        return None, tuple(_str(p, _PRIVILEGE, "a privilege id such as System.View") for p in items)
+    role_path = item.child(item.node, "role").path
+    raise item.fail(f"a user needs a role ({', '.join(SYSTEM_ROLES)}) or privileges", role_path)
+
+
+def _extensions(at: _At | None) -> tuple[FixtureExtension, ...] | None:
+    if at is None:
+        return None
+    extensions: dict[str, tuple[FixtureExtension, int]] = {}
+    task_ids: dict[str, int] = {}
+    for item in _items(at):
+        found = _fields(item, _EXTENSION, required=("key",))
+        key = _str(found["key"])
+        if key in extensions:
+            raise found["key"].fail(f"duplicate extension {key!r} (first at line {extensions[key][1]})")
+        ids = tuple(_task_type(entry, task_ids) for entry in _items(found.get("taskList")))
+        label, summary = _optional(found, "description", _description, (key, key))
+        extensions[key] = (FixtureExtension(key, ids, label, summary), item.line)
+    return tuple(extension for extension, _ in extensions.values())
+
+
+def _description(at: _At) -> tuple[str, str]:
+    found = _fields(at, ("label", "summary"), required=("label",))
+    label = _text(found["label"])
+    return label, _optional(found, "summary", _text, label)
+
+
+def _task_type(at: _At, seen: dict[str, int]) -> str:
+    found = _fields(at, ("taskID",), required=("taskID",))
+    task_id = _str(found["taskID"])
+    if task_id in seen:
+        raise found["taskID"].fail(f"duplicate taskID {task_id!r} (first at line {seen[task_id]})")
+    seen[task_id] = found["taskID"].line
+    return task_id
