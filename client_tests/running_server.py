@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_LISTENING = re.compile(r"^vtasksim listening on (http://(\S+):(\d+)/sdk)$")
+_LISTENING = re.compile(r"^vtasksim listening on (https?://(\S+):(\d+)/sdk)$")
 START_TIMEOUT = 30.0
 
 
@@ -41,6 +41,26 @@ class RunningServer:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode
+
+
+LOGIN_BODY = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
+    '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this>'
+    "<userName>{user}</userName><password>{password}</password></Login>"
+    "</soapenv:Body></soapenv:Envelope>"
+)
+
+
+def login_cookie(url: str, user: str = "tester@vsphere.local", password: str = "secret") -> str:
+    """Log in with a raw SOAP Login and return the ``Cookie`` header value to send back."""
+    import urllib.request
+
+    body = LOGIN_BODY.format(user=user, password=password).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:vim25/8.0.3.0"'})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        set_cookie = response.headers["Set-Cookie"]
+    return set_cookie.split(";", 1)[0]
 
 
 def vtasksim_command(*args: str) -> list[str]:

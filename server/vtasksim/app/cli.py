@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURE, help="YAML fixture to serve (default fixtures/default.yaml)")
     serve.add_argument("--compat", choices=COMPAT_MODES, default=None, help="behave as an older server: vc2 = VirtualCenter 2.x")
     serve.add_argument("--cancel-delay", type=float, default=None, metavar="SECONDS", help="seconds between CancelTask and the task ending")
+    serve.add_argument("--session-timeout", type=float, default=None, metavar="SECONDS", help="idle seconds before a session expires (default 1800)")
+    serve.add_argument("--tls", action="store_true", help="serve HTTPS, with a self-signed certificate unless --cert is given")
+    serve.add_argument("--cert", type=Path, default=None, help="PEM certificate (with --tls)")
+    serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
     serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
     return parser
 
@@ -45,16 +49,23 @@ def serve(args: argparse.Namespace) -> int:
     from vtasksim.app.reactor_clock import reactor_clock
     from vtasksim.app.site import build_site
 
-    overrides = {"cancel_delay": args.cancel_delay, "compat": args.compat}
+    overrides = {"cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout}
     try:
         simulator = load_fixture(args.fixtures, reactor_clock(reactor), overrides)
     except (FixtureError, OSError) as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
-    listening = reactor.listenTCP(args.port, build_site(simulator), interface=args.host)
+    site = build_site(simulator)
+    if args.tls or args.cert:
+        from vtasksim.app.tls import context_factory
+
+        listening = reactor.listenSSL(args.port, site, context_factory(args.host, args.cert, args.key), interface=args.host)
+    else:
+        listening = reactor.listenTCP(args.port, site, interface=args.host)
     address = listening.getHost()
     host = f"[{address.host}]" if ":" in address.host else address.host
-    print(f"vtasksim listening on http://{host}:{address.port}/sdk", flush=True)
+    scheme = "https" if args.tls or args.cert else "http"
+    print(f"vtasksim listening on {scheme}://{host}:{address.port}/sdk", flush=True)
     reactor.run()  # Twisted stops cleanly on SIGINT and SIGTERM
     return 0
 

@@ -102,9 +102,16 @@ class SecurityError(RuntimeFault):
     vim_type = "SecurityError"
 
 
-class NotAuthenticated(SecurityError):
-    """vim.fault.NotAuthenticated extends NoPermission, itself a SecurityError."""
+class NoPermission(SecurityError):
+    """vim.fault.NoPermission: ``object`` and ``privilegeId`` say what was denied where."""
 
+    vim_type = "NoPermission"
+
+    def __init__(self, message: str, object: MoRef | None = None, privilegeId: str | None = None) -> None:
+        super().__init__(message, object=object, privilegeId=privilegeId)
+
+
+class NotAuthenticated(NoPermission):
     vim_type = "NotAuthenticated"
 
 
@@ -117,6 +124,16 @@ class VimFault(MethodFault):
 
 class InvalidState(VimFault):
     vim_type = "InvalidState"
+
+
+class InvalidLogin(VimFault):
+    vim_type = "InvalidLogin"
+
+
+class InvalidCollectorVersion(MethodFault):
+    """vmodl.query.InvalidCollectorVersion: a WaitForUpdates version that is not the latest."""
+
+    vim_type = "InvalidCollectorVersion"
 
 
 class OutOfBounds(VimFault):

@@ -25,10 +25,11 @@ class ManagedObject:
     def attach(self, changes: ChangeFeed) -> None:
         self._changes = changes
 
-    def read_property(self, path: str) -> Any:
+    def read_property(self, path: str, session: Any = None) -> Any:
         """The value at a property path (``info``, ``info.state``); None when it is unset.
 
-        An unknown path raises InvalidProperty, as the PropertyCollector does.
+        An unknown path raises InvalidProperty, as the PropertyCollector does. ``session`` is the
+        caller's, for the few properties whose value depends on who asks (currentSession).
         """
         head, _, rest = path.partition(".")
         if head not in self.vim_properties:

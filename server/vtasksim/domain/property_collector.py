@@ -1,19 +1,28 @@
-"""vmodl.query.PropertyCollector: reading properties of many objects in one call.
+"""vmodl.query.PropertyCollector: reading properties of many objects, once or as they change.
 
 ``RetrieveProperties`` / ``RetrievePropertiesEx`` walk each ObjectSpec (and its TraversalSpecs)
 and report, for every object whose type a PropertySpec names, the requested properties.
+``CreateFilter`` + ``WaitForUpdates(Ex)`` report the changes since the version a client last
+saw. Filters, versions and waits belong to a session: each session sees the shared collector
+as its own, as on a vCenter.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
 
-from vtasksim.domain.faults import InvalidArgument
+from vtasksim.domain.changes import ChangeFeed
+from vtasksim.domain.clock import Clock, Scheduled
+from vtasksim.domain.faults import InvalidArgument, InvalidCollectorVersion, ManagedObjectNotFound, MethodFault, RequestCanceled
 from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.property_filter import ObjectUpdate, PropertyFilter, PropertyFilterUpdate, Snapshot, snapshot
 from vtasksim.domain.registry import Registry
 from vtasksim.domain.vmodl import MoRef, VimData
+
+if TYPE_CHECKING:
+    from vtasksim.domain.session_manager import Session
 
 
 @dataclass(slots=True)
@@ -82,24 +91,218 @@ class RetrieveResult(VimData):
     objects: list[ObjectContent]
 
 
+@dataclass(slots=True)
+class WaitOptions(VimData):
+    vim_type: ClassVar[str] = "WaitOptions"
+    maxWaitSeconds: int | None = None
+    maxObjectUpdates: int | None = None
+
+
+@dataclass(slots=True)
+class UpdateSet(VimData):
+    vim_type: ClassVar[str] = "UpdateSet"
+    version: str
+    filterSet: list[PropertyFilterUpdate] = field(default_factory=list)
+    truncated: bool | None = None
+
+
+#: How a waiting call is answered: an UpdateSet, None (nothing changed in time), or a fault.
+Respond = Callable[["UpdateSet | None | MethodFault"], None]
+
+
+@dataclass
+class _Wait:
+    respond: Respond
+    timeout: Scheduled | None
+    max_objects: int | None
+
+
+@dataclass
+class _SessionView:
+    """One session's side of a collector: its filters, the version it saw, its waiting call."""
+
+    session: "Session"
+    filters: dict[MoRef, PropertyFilter] = field(default_factory=dict)
+    version: int = 0
+    wait: _Wait | None = None
+
+
 class PropertyCollector(ManagedObject):
     vim_type = "PropertyCollector"
     vim_properties = ("filter",)
 
-    def __init__(self, ref: MoRef, registry: Registry) -> None:
+    def __init__(self, ref: MoRef, registry: Registry, clock: Clock, changes: ChangeFeed, owner: "Session | None" = None) -> None:
         super().__init__(ref)
-        self.filter: list[MoRef] = []
+        self.owner = owner  # None: the shared collector of the ServiceContent
         self._registry = registry
+        self._clock = clock
+        self._changes = changes
         self._continuations: dict[str, list[ObjectContent]] = {}
         self._tokens = itertools.count(1)
+        self._views: dict[str, _SessionView] = {}
+        self._filter_numbers = itertools.count(1)
+        changes.subscribe(self._on_change)
+
+    @property
+    def filter(self) -> list[MoRef]:
+        return []  # per session: see read_property
+
+    def read_property(self, path: str, session: "Session | None" = None) -> Any:
+        value = super().read_property(path, session)
+        if path == "filter" and session is not None:
+            return list(self._view(session).filters)
+        return value
+
+    # CreateFilter, DestroyPropertyFilter
+
+    def create_filter(self, session: "Session", spec: "PropertyFilterSpec", partial_updates: bool) -> PropertyFilter:
+        self._read_now(spec, session)  # unknown objects and property paths fail here, as on vCenter
+        ref = MoRef("PropertyFilter", f"session[{session.key[:8]}]{self.ref.value}-filter-{next(self._filter_numbers)}")
+        created = PropertyFilter(ref, self, spec, partial_updates, session)
+        self._registry.add(created)
+        self._view(session).filters[ref] = created
+        return created
+
+    def destroy_filter(self, session: "Session", ref: MoRef) -> None:
+        view = self._views.get(session.key)
+        if view is None or ref not in view.filters:
+            raise ManagedObjectNotFound(ref)
+        del view.filters[ref]
+        self._registry.remove(ref)
+
+    def filter_of(self, session: "Session", ref: MoRef) -> PropertyFilter | None:
+        view = self._views.get(session.key)
+        return view.filters.get(ref) if view is not None else None
+
+    # WaitForUpdates, WaitForUpdatesEx, CheckForUpdates, CancelWaitForUpdates
+
+    def wait_for_updates(self, session: "Session", version: str | None, options: WaitOptions | None, respond: Respond) -> None:
+        """Answer with the changes since ``version`` now, or once there are some.
+
+        No version: everything, now. ``maxWaitSeconds`` 0 answers at once; a timeout answers
+        None. A version that is not the latest the session saw is InvalidCollectorVersion. A
+        newer wait of the same session replaces this one, which then ends in RequestCanceled.
+        """
+        view = self._view(session)
+        self._start_over_or_check(view, version)
+        max_objects = options.maxObjectUpdates if options is not None else None
+        if max_objects is not None and max_objects <= 0:
+            raise InvalidArgument("options.maxObjectUpdates", "A specified parameter was not correct: options.maxObjectUpdates must be positive.")
+        self._end_wait(view, RequestCanceled("The request was canceled by a newer WaitForUpdates of the same session."))
+        update = self._collect_updates(session, view, max_objects)
+        max_wait = options.maxWaitSeconds if options is not None else None
+        if update is not None or max_wait == 0:
+            respond(update)
+            return
+        wait = _Wait(respond, None, max_objects)
+        if max_wait is not None:
+            wait.timeout = self._clock.call_later(max_wait, lambda: self._time_out(view, wait))
+        view.wait = wait
+
+    def check_for_updates(self, session: "Session", version: str | None) -> UpdateSet | None:
+        view = self._view(session)
+        self._start_over_or_check(view, version)
+        return self._collect_updates(session, view, None)
+
+    def cancel_wait_for_updates(self, session: "Session") -> None:
+        view = self._views.get(session.key)
+        if view is not None:
+            self._end_wait(view, RequestCanceled("The request was canceled by CancelWaitForUpdates."))
+
+    def forget_wait(self, session: "Session") -> None:
+        """The client went away: drop its waiting call without answering it."""
+        view = self._views.get(session.key)
+        if view is not None and view.wait is not None:
+            _cancel_timeout(view.wait)
+            view.wait = None
+
+    def session_ended(self, session: "Session") -> None:
+        view = self._views.pop(session.key, None)
+        if view is None:
+            return
+        if view.wait is not None:
+            _cancel_timeout(view.wait)
+        for ref in view.filters:
+            self._registry.remove(ref)
+
+    def destroy(self) -> None:
+        """DestroyPropertyCollector: its filters go with it."""
+        for key in list(self._views):
+            view = self._views.pop(key)
+            self._end_wait(view, RequestCanceled("The property collector was destroyed."))
+            for ref in view.filters:
+                self._registry.remove(ref)
+        self._changes.unsubscribe(self._on_change)
+
+    def _view(self, session: "Session") -> _SessionView:
+        view = self._views.get(session.key)
+        if view is None:
+            view = self._views[session.key] = _SessionView(session)
+            session.owned.append(self)
+        return view
+
+    def _start_over_or_check(self, view: _SessionView, version: str | None) -> None:
+        if not version:
+            for property_filter in view.filters.values():
+                property_filter.forget_reported()
+        elif version != str(view.version):
+            raise InvalidCollectorVersion(f"The collector version {version!r} is not the latest this session saw ({view.version}).")
+
+    def _collect_updates(self, session: "Session", view: _SessionView, max_objects: int | None) -> UpdateSet | None:
+        budget = max_objects
+        filter_updates: list[PropertyFilterUpdate] = []
+        truncated = False
+        for property_filter in view.filters.values():
+            objects: list[ObjectUpdate] = []
+            for update, ref, values in property_filter.pending(self._read_now(property_filter.spec, session)):
+                if budget is not None and budget <= 0:
+                    truncated = True
+                    break
+                objects.append(update)
+                property_filter.mark_reported(ref, values)
+                budget = None if budget is None else budget - 1
+            if objects:
+                filter_updates.append(PropertyFilterUpdate(property_filter.ref, objects))
+        if not filter_updates:
+            return None
+        view.version += 1
+        return UpdateSet(str(view.version), filter_updates, True if truncated else None)
+
+    def _read_now(self, spec: "PropertyFilterSpec", session: "Session") -> dict[MoRef, Snapshot]:
+        return {
+            content.obj: snapshot((p.name, p.val) for p in content.propSet)
+            for content in self._collect(spec, session)
+        }
+
+    def _on_change(self, ref: MoRef, paths: tuple[str, ...]) -> None:
+        for view in list(self._views.values()):
+            if view.wait is None or not any(f.watches(ref) for f in view.filters.values()):
+                continue
+            update = self._collect_updates(view.session, view, view.wait.max_objects)
+            if update is not None:
+                self._end_wait(view, update)
+
+    def _time_out(self, view: _SessionView, wait: _Wait) -> None:
+        if view.wait is wait:
+            view.wait = None
+            wait.respond(None)
+
+    @staticmethod
+    def _end_wait(view: _SessionView, answer: "UpdateSet | MethodFault") -> None:
+        wait, view.wait = view.wait, None
+        if wait is not None:
+            _cancel_timeout(wait)
+            wait.respond(answer)
 
     # RetrieveProperties, RetrievePropertiesEx, ContinueRetrievePropertiesEx
 
-    def retrieve_properties(self, specs: list[PropertyFilterSpec]) -> list[ObjectContent]:
-        return [content for spec in specs for content in self._collect(spec)]
+    def retrieve_properties(self, specs: list[PropertyFilterSpec], session: "Session | None" = None) -> list[ObjectContent]:
+        return [content for spec in specs for content in self._collect(spec, session)]
 
-    def retrieve_properties_ex(self, specs: list[PropertyFilterSpec], options: RetrieveOptions | None) -> RetrieveResult | None:
-        contents = self.retrieve_properties(specs)
+    def retrieve_properties_ex(
+        self, specs: list[PropertyFilterSpec], options: RetrieveOptions | None, session: "Session | None" = None
+    ) -> RetrieveResult | None:
+        contents = self.retrieve_properties(specs, session)
         max_objects = options.maxObjects if options is not None else None
         if max_objects is not None and max_objects <= 0:
             raise InvalidArgument("options.maxObjects", "A specified parameter was not correct: options.maxObjects must be positive.")
@@ -124,7 +327,7 @@ class PropertyCollector(ManagedObject):
 
     # Walking a filter spec
 
-    def _collect(self, spec: PropertyFilterSpec) -> Iterator[ObjectContent]:
+    def _collect(self, spec: PropertyFilterSpec, session: "Session | None") -> Iterator[ObjectContent]:
         seen: set[MoRef] = set()
         for obj in self._objects(spec):
             if obj.ref in seen:
@@ -132,7 +335,7 @@ class PropertyCollector(ManagedObject):
             seen.add(obj.ref)
             paths = self._paths_for(obj, spec.propSet)
             if paths is not None:
-                yield ObjectContent(obj.ref, list(_read(obj, paths)))
+                yield ObjectContent(obj.ref, list(_read(obj, paths, session)))
 
     def _objects(self, spec: PropertyFilterSpec) -> Iterator[ManagedObject]:
         for object_spec in spec.objectSet:
@@ -188,8 +391,14 @@ def _refs(value: Any) -> list[MoRef]:
     return []
 
 
-def _read(obj: ManagedObject, paths: list[str]) -> Iterator[DynamicProperty]:
+def _read(obj: ManagedObject, paths: list[str], session: "Session | None") -> Iterator[DynamicProperty]:
     for path in paths:
-        value = obj.read_property(path)
+        value = obj.read_property(path, session)
         if value is not None and value != []:
             yield DynamicProperty(path, value)
+
+
+def _cancel_timeout(wait: _Wait) -> None:
+    if wait.timeout is not None:
+        wait.timeout.cancel()
+        wait.timeout = None

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import TypeVar
 
+from vtasksim.domain.authorization import User
+from vtasksim.domain.authorization_manager import AuthorizationManager
 from vtasksim.domain.changes import ChangeFeed
 from vtasksim.domain.clock import Clock
+from vtasksim.domain.extension_manager import Extension, ExtensionManager
+from vtasksim.domain.faults import ManagedObjectNotFound
 from vtasksim.domain.managed_object import InventoryObject, ManagedObject
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.domain.registry import Registry
 from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceInstance
+from vtasksim.domain.session_manager import Session, SessionManager
 from vtasksim.domain.task import Task, TaskBehaviour, TaskInfo
+from vtasksim.domain.task_manager import TaskManager
 from vtasksim.domain.vmodl import MoRef
+
+M = TypeVar("M", bound=ManagedObject)
 
 ROOT_FOLDER = MoRef("Folder", "group-d1")
 PROPERTY_COLLECTOR = MoRef("PropertyCollector", "propertyCollector")
@@ -26,26 +36,66 @@ class SimulatorSettings:
     cancel_delay: float = 0.0
     #: ``vc2``: UpdateProgress out of 0..100 raises OutOfBounds, as VirtualCenter 2.x did.
     compat: str | None = None
+    #: Seconds a session may stay idle before it expires (vCenter's default is 30 minutes).
+    session_timeout: float = 1800.0
 
     def __post_init__(self) -> None:
         if self.cancel_delay < 0:
             raise ValueError("cancel_delay must not be negative")
+        if self.session_timeout <= 0:
+            raise ValueError("session_timeout must be positive")
         if self.compat not in (None, *COMPAT_MODES):
             raise ValueError(f"unknown compat mode {self.compat!r}; known: {', '.join(COMPAT_MODES)}")
 
 
 class Simulator:
-    def __init__(self, clock: Clock, settings: SimulatorSettings | None = None) -> None:
+    """The simulated vCenter.
+
+    ``users`` None: any name and password log in with every privilege. ``extensions`` None: any
+    task type goes; a list: CreateTask accepts only the task types they declare.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        settings: SimulatorSettings | None = None,
+        users: list[User] | None = None,
+        extensions: list[Extension] | None = None,
+    ) -> None:
         self.clock = clock
         self.settings = settings or SimulatorSettings()
         self.changes = ChangeFeed()
         self.registry = Registry()
         self.root_folder = self.add(InventoryObject(ROOT_FOLDER, "Datacenters"))
-        self.property_collector = self.add(PropertyCollector(PROPERTY_COLLECTOR, self.registry))
-        content = ServiceContent(rootFolder=ROOT_FOLDER, propertyCollector=PROPERTY_COLLECTOR, about=AboutInfo())
-        self.service_instance = self.add(ServiceInstance(content, clock))
+        self.property_collector = self.add(PropertyCollector(PROPERTY_COLLECTOR, self.registry, clock, self.changes))
+        self.session_manager = self.add(SessionManager(clock, users, self.settings.session_timeout))
+        self.authorization_manager = self.add(AuthorizationManager(self.registry, self.session_manager))
+        self.extension_manager = self.add(ExtensionManager(extensions))
+        self.task_manager = self.add(TaskManager(self))
+        self.service_instance = self.add(ServiceInstance(self._content(), clock))
+        self._collector_numbers = itertools.count(1)
 
-    def add(self, obj: ManagedObject) -> ManagedObject:
+    def _content(self) -> ServiceContent:
+        return ServiceContent(
+            rootFolder=ROOT_FOLDER, propertyCollector=PROPERTY_COLLECTOR, about=AboutInfo(),
+            sessionManager=self.session_manager.ref, authorizationManager=self.authorization_manager.ref,
+            taskManager=self.task_manager.ref, extensionManager=self.extension_manager.ref,
+        )  # fmt: skip
+
+    def create_property_collector(self, session: Session) -> PropertyCollector:
+        """CreatePropertyCollector: a collector of the session's own, gone when the session ends."""
+        ref = MoRef("PropertyCollector", f"session[{session.key[:8]}]propertyCollector-{next(self._collector_numbers)}")
+        collector = PropertyCollector(ref, self.registry, self.clock, self.changes, owner=session)
+        self.add(collector)
+        return collector
+
+    def destroy_property_collector(self, session: Session, collector: PropertyCollector) -> None:
+        if collector.owner is not session:
+            raise ManagedObjectNotFound(collector.ref)  # the shared one, or another session's
+        collector.destroy()
+        self.registry.remove(collector.ref)
+
+    def add(self, obj: M) -> M:
         obj.attach(self.changes)
         self.registry.add(obj)
         return obj

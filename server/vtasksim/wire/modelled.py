@@ -24,6 +24,7 @@ MODELLED_TYPES: dict[str, Callable[..., Any]] = {
         pc.SelectionSpec,
         pc.TraversalSpec,
         pc.RetrieveOptions,
+        pc.WaitOptions,
         task.TaskReasonSystem,
         task.TaskReasonUser,
         task.TaskReasonAlarm,

@@ -9,7 +9,7 @@ and how real clients write them.
 
 from __future__ import annotations
 
-from spyne import AnyXml, Boolean, ComplexModel, Integer, Integer32, Unicode, XmlAttribute, XmlData
+from spyne import AnyXml, Boolean, ComplexModel, Integer32, Unicode, XmlAttribute, XmlData
 
 from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.namespaces import VIM25
@@ -36,13 +36,13 @@ class ManagedObjectReference(ComplexModel):
 Required = {"min_occurs": 1}
 
 RequiredMoRef = ManagedObjectReference.customize(**Required)
-MoRefArg = ManagedObjectReference
+MoRefList = ManagedObjectReference.customize(max_occurs="unbounded")
 Int = Integer32
 RequiredInt = Integer32(**Required)
-Long = Integer
 Bool = Boolean
 RequiredBool = Boolean(**Required)
 String = Unicode
 RequiredString = Unicode(**Required)
+StringList = Unicode(max_occurs="unbounded")
 RequiredVimXml = VimXml(**Required)
 RequiredVimXmlList = VimXml(min_occurs=1, max_occurs="unbounded")

@@ -14,9 +14,11 @@ from spyne import ServiceBase, rpc
 
 from vtasksim.domain.faults import InvalidArgument, MethodNotFound
 from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.session_manager import Session, needs_session
 from vtasksim.domain.simulator import Simulator
-from vtasksim.domain.typesystem import TypeSystem, vim_types
+from vtasksim.domain.typesystem import MethodInfo, TypeSystem, vim_types
 from vtasksim.domain.vmodl import MoRef
+from vtasksim.wire.cookies import session_key, set_cookie_value
 from vtasksim.wire.decoding import Vim25Reader
 from vtasksim.wire.encoding import ANY_TYPE, Vim25Writer
 from vtasksim.wire.envelope import response_body
@@ -47,11 +49,14 @@ def vim_method(*arguments: Any, **names: str) -> Callable:
 
 @dataclass
 class Call:
-    """One vim method call: the simulator, the client's API version, the method's name."""
+    """One vim method call: the simulator, the client's API version, the method's name, the
+    HTTP request it came in (its session cookie, its peer)."""
 
     simulator: Simulator
     version: str
     method: str
+    request: Any = None
+    session: Session | None = None
 
     @cached_property
     def types(self) -> TypeSystem:
@@ -67,19 +72,41 @@ class Call:
 
         return Vim25Reader(self.types, MODELLED_TYPES)
 
-    def target(self, this: ManagedObjectReference | None, managed_type: str, kind: type[T]) -> T:
-        """The managed object ``_this`` names, once the method is known to exist for it.
+    def target(
+        self, this: ManagedObjectReference | None, managed_type: str, kind: type[T],
+        prop: str | None = None, privilege_on: MoRef | None = None,
+    ) -> T:  # fmt: skip
+        """The managed object ``_this`` names, once the caller may call the method on it.
 
-        MethodNotFound when ``_this`` is of another type than the method's, or the client's API
-        version predates the method; ManagedObjectNotFound when no such object exists.
+        In vCenter's order: MethodNotFound when ``_this`` is of another type than the method's,
+        or the client's API version predates the method; NotAuthenticated without a live
+        session; ManagedObjectNotFound when no such object exists; NoPermission when the
+        session's user lacks the method's privilege (on ``privilege_on``, by default ``_this``).
         """
-        ref = this.to_domain() if this is not None else None
-        if ref is None:
-            raise InvalidArgument("_this", "A specified parameter was not correct: _this must name a managed object.")
-        self.check_method(ref, managed_type)
-        return self.simulator.registry.get(ref, kind)
+        ref = self.moref(this, "_this")
+        info = self.check_method(ref, managed_type)
+        if needs_session(ref.type, self.method, prop):
+            self.session = self.simulator.session_manager.authenticate(self.cookie_session_key(), ref, "System.View")
+        obj = self.simulator.registry.get(ref, kind)
+        if self.session is not None and info is not None:
+            self.simulator.authorization_manager.require(self.session, info.privilege, privilege_on or ref)
+        return obj
 
-    def check_method(self, ref: MoRef, managed_type: str) -> None:
+    @staticmethod
+    def moref(value: ManagedObjectReference | None, path: str) -> MoRef:
+        ref = value.to_domain() if value is not None else None
+        if ref is None:
+            raise InvalidArgument(path, f"A specified parameter was not correct: {path} must name a managed object.")
+        return ref
+
+    def cookie_session_key(self) -> str | None:
+        return session_key(self.request.getHeader(b"Cookie")) if self.request is not None else None
+
+    def set_session_cookie(self, key: str) -> None:
+        if self.request is not None:
+            self.request.setHeader(b"Set-Cookie", set_cookie_value(key, self.request.isSecure()).encode("latin-1"))
+
+    def check_method(self, ref: MoRef, managed_type: str) -> MethodInfo | None:
         if managed_type not in ("ManagedObject", ref.type):
             raise MethodNotFound(ref, self.method, f"{ref.type} {ref.value!r} has no method {self.method}; it is a method of {managed_type}.")
         info = self.types.method(managed_type, self.method)
@@ -87,6 +114,14 @@ class Call:
             raise MethodNotFound(
                 ref, self.method, f"{self.method} exists since vSphere API {info.since}; this request speaks {self.version}."
             )
+        return info
+
+    def peer(self) -> tuple[str | None, str | None]:
+        """The client's address and User-Agent, for its UserSession."""
+        if self.request is None:
+            return None, None
+        agent = self.request.getHeader(b"User-Agent")
+        return getattr(self.request.getClientAddress(), "host", None), agent.decode("latin-1") if agent else None
 
     def read(self, element: Any, declared: str, path: str) -> Any:
         return None if element is None else self.reader.read(element, declared, path)
@@ -98,7 +133,8 @@ class Call:
 def call_of(ctx: Any) -> Call:
     call = ctx.udc
     if call is None:
-        call = ctx.udc = Call(ctx.app.simulator, api_version(ctx), ctx.descriptor.name)
+        request = getattr(ctx.transport, "req", None)
+        call = ctx.udc = Call(ctx.app.simulator, api_version(ctx), ctx.descriptor.name, request)
     return call
 
 

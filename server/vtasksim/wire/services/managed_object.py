@@ -18,8 +18,8 @@ class ManagedObjectService(VimService):
     @vim_method(RequiredMoRef, RequiredString)
     def Fetch(ctx: Any, this: Any, prop: str) -> Any:
         call = call_of(ctx)
-        obj = call.target(this, "ManagedObject", ManagedObject)
         path = prop.strip()
+        obj = call.target(this, "ManagedObject", ManagedObject, prop=path)
         if isinstance(obj, ServiceInstance) and path == "content":
             return call.reply(obj.retrieve_content(call.version))
-        return call.reply(obj.read_property(path))
+        return call.reply(obj.read_property(path, call.session))

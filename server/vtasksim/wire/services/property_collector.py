@@ -1,11 +1,15 @@
-"""vmodl.query.PropertyCollector on the wire: RetrieveProperties and RetrievePropertiesEx."""
+"""vmodl.query.PropertyCollector on the wire: retrieving properties, and waiting for their changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from twisted.internet.defer import Deferred
+
+from vtasksim.domain.faults import MethodFault
 from vtasksim.domain.property_collector import PropertyCollector
-from vtasksim.wire.models import RequiredMoRef, RequiredString, RequiredVimXmlList, VimXml
+from vtasksim.wire.models import RequiredBool, RequiredMoRef, RequiredString, RequiredVimXml, RequiredVimXmlList, String, VimXml
+from vtasksim.wire.protocol import VimSoapFault
 from vtasksim.wire.services import Call, VimService, call_of, vim_method
 
 def _specs(call: Call, elements: list[Any]) -> list[Any]:
@@ -19,13 +23,14 @@ class PropertyCollectorService(VimService):
     def RetrieveProperties(ctx: Any, this: Any, specSet: list[Any]) -> Any:
         call = call_of(ctx)
         collector = call.target(this, "PropertyCollector", PropertyCollector)
-        return call.reply(collector.retrieve_properties(_specs(call, specSet)), "ObjectContent")
+        return call.reply(collector.retrieve_properties(_specs(call, specSet), call.session), "ObjectContent")
 
     @vim_method(RequiredMoRef, RequiredVimXmlList, VimXml)
     def RetrievePropertiesEx(ctx: Any, this: Any, specSet: list[Any], options: Any) -> Any:
         call = call_of(ctx)
         collector = call.target(this, "PropertyCollector", PropertyCollector)
-        result = collector.retrieve_properties_ex(_specs(call, specSet), call.read(options, "RetrieveOptions", "options"))
+        options_value = call.read(options, "RetrieveOptions", "options")
+        result = collector.retrieve_properties_ex(_specs(call, specSet), options_value, call.session)
         return call.reply(result, "RetrieveResult")
 
     @vim_method(RequiredMoRef, RequiredString)
@@ -40,3 +45,70 @@ class PropertyCollectorService(VimService):
         collector = call.target(this, "PropertyCollector", PropertyCollector)
         collector.cancel_retrieve_properties_ex(token.strip())
         return call.reply()
+
+    # Filters and updates: what pyVim.task.WaitForTask and zeep's WaitForUpdatesEx loops use.
+
+    @vim_method(RequiredMoRef, RequiredVimXml, RequiredBool)
+    def CreateFilter(ctx: Any, this: Any, spec: Any, partialUpdates: bool) -> Any:
+        call = call_of(ctx)
+        collector = call.target(this, "PropertyCollector", PropertyCollector)
+        created = collector.create_filter(call.session, call.read(spec, "PropertyFilterSpec", "spec"), partialUpdates)
+        return call.reply(created.ref, "ManagedObjectReference")
+
+    @vim_method(RequiredMoRef, String)
+    def WaitForUpdates(ctx: Any, this: Any, version: str | None) -> Any:
+        """The legacy call: no version answers at once; with one it waits as long as it takes."""
+        call = call_of(ctx)
+        collector = call.target(this, "PropertyCollector", PropertyCollector)
+        return wait_for_updates(call, collector, version, None, "UpdateSet")
+
+    @vim_method(RequiredMoRef, String, VimXml)
+    def WaitForUpdatesEx(ctx: Any, this: Any, version: str | None, options: Any) -> Any:
+        call = call_of(ctx)
+        collector = call.target(this, "PropertyCollector", PropertyCollector)
+        return wait_for_updates(call, collector, version, call.read(options, "WaitOptions", "options"), "UpdateSet")
+
+    @vim_method(RequiredMoRef, String)
+    def CheckForUpdates(ctx: Any, this: Any, version: str | None) -> Any:
+        call = call_of(ctx)
+        collector = call.target(this, "PropertyCollector", PropertyCollector)
+        return call.reply(collector.check_for_updates(call.session, version), "UpdateSet")
+
+    @vim_method(RequiredMoRef)
+    def CancelWaitForUpdates(ctx: Any, this: Any) -> Any:
+        call = call_of(ctx)
+        collector = call.target(this, "PropertyCollector", PropertyCollector)
+        collector.cancel_wait_for_updates(call.session)
+        return call.reply()
+
+    @vim_method(RequiredMoRef)
+    def CreatePropertyCollector(ctx: Any, this: Any) -> Any:
+        call = call_of(ctx)
+        call.target(this, "PropertyCollector", PropertyCollector)
+        return call.reply(call.simulator.create_property_collector(call.session).ref, "ManagedObjectReference")
+
+    @vim_method(RequiredMoRef)
+    def DestroyPropertyCollector(ctx: Any, this: Any) -> Any:
+        call = call_of(ctx)
+        collector = call.target(this, "PropertyCollector", PropertyCollector)
+        call.simulator.destroy_property_collector(call.session, collector)
+        return call.reply()
+
+
+def wait_for_updates(call: Call, collector: PropertyCollector, version: str | None, options: Any, declared: str) -> Any:
+    """Answer now, or later without blocking the server: a Deferred Spyne's Twisted transport awaits."""
+    answer = Deferred()
+
+    def respond(update: Any) -> None:
+        if answer.called:
+            return
+        if isinstance(update, MethodFault):
+            answer.errback(VimSoapFault(update))
+        else:
+            answer.callback(call.reply(update, declared))
+
+    collector.wait_for_updates(call.session, version.strip() if version else None, options, respond)
+    if not answer.called and call.request is not None:
+        # A client that hangs up stops waiting; its session may wait again later.
+        call.request.notifyFinish().addErrback(lambda _: collector.forget_wait(call.session))
+    return answer

@@ -1,0 +1,129 @@
+"""vim.TaskManager: CreateTask, and the recent tasks a vCenter lists.
+
+``recentTask`` holds the queued and running tasks and those completed within the last ten
+minutes, newest last, at most 200: roughly what a vCenter's Recent Tasks pane shows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar, Iterator
+
+from vtasksim.domain.faults import InvalidArgument
+from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.task import Task, TaskInfo, TaskReasonUser, TaskState
+from vtasksim.domain.vmodl import MoRef, VimData
+
+if TYPE_CHECKING:
+    from vtasksim.domain.simulator import Simulator
+
+TASK_MANAGER = MoRef("TaskManager", "TaskManager")
+RECENT_WINDOW = timedelta(minutes=10)
+RECENT_LIMIT = 200
+MAX_COLLECTOR = 100
+
+
+@dataclass(slots=True)
+class ElementDescription(VimData):
+    vim_type: ClassVar[str] = "ElementDescription"
+    label: str
+    summary: str
+    key: str
+
+
+@dataclass(slots=True)
+class TaskDescription(VimData):
+    vim_type: ClassVar[str] = "TaskDescription"
+    methodInfo: list[ElementDescription] = field(default_factory=list)
+    state: list[ElementDescription] = field(default_factory=list)
+    reason: list[ElementDescription] = field(default_factory=list)
+
+
+def _task_description() -> TaskDescription:
+    states = [ElementDescription(s.value.capitalize(), f"Task is {s.value}", s.value) for s in TaskState]
+    reasons = [
+        ElementDescription("User", "Task started by a user", "TaskReasonUser"),
+        ElementDescription("System", "Task started by the server", "TaskReasonSystem"),
+        ElementDescription("Alarm", "Task started by an alarm", "TaskReasonAlarm"),
+        ElementDescription("Schedule", "Task started by a scheduled task", "TaskReasonSchedule"),
+    ]
+    return TaskDescription(methodInfo=[], state=states, reason=reasons)
+
+
+class TaskManager(ManagedObject):
+    vim_type = "TaskManager"
+    vim_properties = ("recentTask", "description", "maxCollector")
+
+    def __init__(self, simulator: "Simulator") -> None:
+        super().__init__(TASK_MANAGER)
+        self._simulator = simulator
+        self.description = _task_description()
+        self.maxCollector = MAX_COLLECTOR
+        # Counted from the tasks there are at the first CreateTask: fixtures load after start-up.
+        self._numbers: Iterator[int] | None = None
+        self._event_chain_ids: Iterator[int] | None = None
+
+    @property
+    def recentTask(self) -> list[MoRef]:
+        horizon = self._simulator.clock.now() - RECENT_WINDOW
+        recent = [task for task in self._tasks() if _is_recent(task.info, horizon)]
+        recent.sort(key=lambda task: task.info.queueTime)
+        return [task.ref for task in recent[-RECENT_LIMIT:]]
+
+    def create_task(
+        self,
+        obj: MoRef,
+        task_type_id: str,
+        user_name: str,
+        cancelable: bool,
+        parent_task_key: str | None = None,
+        activation_id: str | None = None,
+    ) -> TaskInfo:
+        """CreateTask: a queued task on ``obj``, readable by every session once this returns."""
+        entity = self._simulator.registry.get(obj)
+        if not self._simulator.extension_manager.knows_task_type(task_type_id):
+            raise InvalidArgument("taskTypeId", f"A specified parameter was not correct: taskTypeId {task_type_id!r} is not a task type any registered extension declares.")
+        parent = self._parent(parent_task_key)
+        if self._numbers is None or self._event_chain_ids is None:
+            self._numbers = itertools.count(_first_free_number(self._simulator))
+            self._event_chain_ids = itertools.count(_first_free_event_chain_id(self._simulator))
+        key = f"task-{next(self._numbers)}"
+        info = TaskInfo(
+            key=key, task=MoRef("Task", key), queueTime=self._simulator.clock.now(),
+            descriptionId=task_type_id, entity=obj, entityName=getattr(entity, "name", None),
+            cancelable=cancelable, reason=TaskReasonUser(userName=user_name),
+            eventChainId=next(self._event_chain_ids), parentTaskKey=parent_task_key,
+            rootTaskKey=(parent.rootTaskKey or parent.key) if parent is not None else None,
+            activationId=activation_id,
+        )  # fmt: skip
+        self._simulator.add_task(info)
+        self._changed("recentTask")
+        return info
+
+    def _parent(self, parent_task_key: str | None) -> TaskInfo | None:
+        if parent_task_key is None:
+            return None
+        parent = self._simulator.registry.find(MoRef("Task", parent_task_key))
+        if not isinstance(parent, Task):
+            raise InvalidArgument("parentTaskKey", f"A specified parameter was not correct: parentTaskKey {parent_task_key!r} names no task.")
+        return parent.info
+
+    def _tasks(self) -> list[Task]:
+        return [obj for obj in self._simulator.registry if isinstance(obj, Task)]
+
+
+def _is_recent(info: TaskInfo, horizon) -> bool:
+    return not info.state.completed or info.completeTime is None or info.completeTime >= horizon
+
+
+def _first_free_number(simulator: "Simulator") -> int:
+    numbers = [int(m.group(1)) for obj in simulator.registry if (m := re.fullmatch(r"task-(\d+)", obj.ref.value))]
+    return max(numbers, default=0) + 1
+
+
+def _first_free_event_chain_id(simulator: "Simulator") -> int:
+    ids = [obj.info.eventChainId for obj in simulator.registry if isinstance(obj, Task)]
+    return max(ids, default=0) + 1
