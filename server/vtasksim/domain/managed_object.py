@@ -6,9 +6,19 @@ from typing import Any, ClassVar
 
 from vtasksim.domain.changes import ChangeFeed
 from vtasksim.domain.faults import InvalidProperty
-from vtasksim.domain.vmodl import MoRef
+from vtasksim.domain.vmodl import DataObject, MoRef, VimData
 
-_MISSING = object()
+
+
+def _vim_property(value: Any, name: str, path: str) -> Any:
+    """A data object's property by its vim name; anything else (a Python attribute) is no property."""
+    if isinstance(value, DataObject):
+        return value.properties.get(name)
+    if isinstance(value, VimData):
+        for field_name, field_value in value.vim_properties():
+            if field_name == name:
+                return field_value
+    raise InvalidProperty(path)
 
 
 class ManagedObject:
@@ -38,9 +48,7 @@ class ManagedObject:
         for part in rest.split(".") if rest else ():
             if value is None:
                 return None
-            value = getattr(value, part, _MISSING)
-            if value is _MISSING:
-                raise InvalidProperty(path)
+            value = _vim_property(value, part, path)
         return value
 
     def _changed(self, *paths: str) -> None:

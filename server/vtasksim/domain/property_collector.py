@@ -111,6 +111,19 @@ Respond = Callable[["UpdateSet | None | MethodFault"], None]
 
 
 @dataclass
+class _Pages:
+    """What RetrievePropertiesEx still owes a session, ``max_objects`` at a time."""
+
+    session_key: str | None
+    contents: list[ObjectContent]
+    max_objects: int | None
+
+
+def _session_key(session: "Session | None") -> str | None:
+    return session.key if session is not None else None
+
+
+@dataclass
 class _Wait:
     respond: Respond
     timeout: Scheduled | None
@@ -137,7 +150,7 @@ class PropertyCollector(ManagedObject):
         self._registry = registry
         self._clock = clock
         self._changes = changes
-        self._continuations: dict[str, list[ObjectContent]] = {}
+        self._continuations: dict[str, _Pages] = {}
         self._tokens = itertools.count(1)
         self._views: dict[str, _SessionView] = {}
         self._filter_numbers = itertools.count(1)
@@ -306,24 +319,29 @@ class PropertyCollector(ManagedObject):
         max_objects = options.maxObjects if options is not None else None
         if max_objects is not None and max_objects <= 0:
             raise InvalidArgument("options.maxObjects", "A specified parameter was not correct: options.maxObjects must be positive.")
-        return self._page(contents, max_objects) if contents else None
+        return self._page(_Pages(_session_key(session), contents, max_objects)) if contents else None
 
-    def continue_retrieve_properties_ex(self, token: str) -> RetrieveResult:
-        contents = self._continuations.pop(token, None)
-        if contents is None:
+    def continue_retrieve_properties_ex(self, token: str, session: "Session | None" = None) -> RetrieveResult:
+        """The next page; a token is good only in the session it was returned to, and only once."""
+        return self._page(self._take_pages(token, session))
+
+    def cancel_retrieve_properties_ex(self, token: str, session: "Session | None" = None) -> None:
+        self._take_pages(token, session)
+
+    def _take_pages(self, token: str, session: "Session | None") -> "_Pages":
+        pages = self._continuations.get(token)
+        if pages is None or pages.session_key != _session_key(session):
             raise InvalidArgument("token", f"A specified parameter was not correct: token {token!r} is unknown or used up.")
-        return self._page(contents, len(contents))
+        del self._continuations[token]
+        return pages
 
-    def cancel_retrieve_properties_ex(self, token: str) -> None:
-        if self._continuations.pop(token, None) is None:
-            raise InvalidArgument("token", f"A specified parameter was not correct: token {token!r} is unknown or used up.")
-
-    def _page(self, contents: list[ObjectContent], max_objects: int | None) -> RetrieveResult:
-        if max_objects is None or len(contents) <= max_objects:
-            return RetrieveResult(None, contents)
+    def _page(self, pages: "_Pages") -> RetrieveResult:
+        size = pages.max_objects
+        if size is None or len(pages.contents) <= size:
+            return RetrieveResult(None, pages.contents)
         token = str(next(self._tokens))
-        self._continuations[token] = contents[max_objects:]
-        return RetrieveResult(token, contents[:max_objects])
+        self._continuations[token] = _Pages(pages.session_key, pages.contents[size:], size)
+        return RetrieveResult(token, pages.contents[:size])
 
     # Walking a filter spec
 

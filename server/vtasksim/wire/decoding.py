@@ -29,8 +29,16 @@ _MOREF_TYPES = {MOREF, "ManagedObject"}
 _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
 
 
-def _parse_int(text: str) -> int:
-    return int(text.strip())
+def _integer(bits: int) -> Callable[[str], int]:
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def parse(text: str) -> int:
+        value = int(text.strip())
+        if not low <= value <= high:
+            raise ValueError(f"{value} does not fit in {bits} bits")
+        return value
+
+    return parse
 
 
 def _parse_bool(text: str) -> bool:
@@ -52,10 +60,10 @@ def parse_datetime(text: str) -> datetime:
 _PRIMITIVES: dict[str, Callable[[str], Any]] = {
     "xsd:string": str,
     "xsd:anyURI": str,
-    "xsd:int": _parse_int,
-    "xsd:long": _parse_int,
-    "xsd:short": _parse_int,
-    "xsd:byte": _parse_int,
+    "xsd:int": _integer(32),
+    "xsd:long": _integer(64),
+    "xsd:short": _integer(16),
+    "xsd:byte": _integer(8),
     "xsd:boolean": _parse_bool,
     "xsd:double": float,
     "xsd:float": float,

@@ -37,13 +37,13 @@ class PropertyCollectorService(VimService):
     def ContinueRetrievePropertiesEx(ctx: Any, this: Any, token: str) -> Any:
         call = call_of(ctx)
         collector = call.target(this, "PropertyCollector", PropertyCollector)
-        return call.reply(collector.continue_retrieve_properties_ex(token.strip()), "RetrieveResult")
+        return call.reply(collector.continue_retrieve_properties_ex(token.strip(), call.session), "RetrieveResult")
 
     @vim_method(RequiredMoRef, RequiredString)
     def CancelRetrievePropertiesEx(ctx: Any, this: Any, token: str) -> Any:
         call = call_of(ctx)
         collector = call.target(this, "PropertyCollector", PropertyCollector)
-        collector.cancel_retrieve_properties_ex(token.strip())
+        collector.cancel_retrieve_properties_ex(token.strip(), call.session)
         return call.reply()
 
     # Filters and updates: what pyVim.task.WaitForTask and zeep's WaitForUpdatesEx loops use.
