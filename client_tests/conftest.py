@@ -17,7 +17,7 @@ import pytest
 from running_server import RunningServer, login_cookie, start_server
 
 #: How many fresh tasks of each kind the shared server holds.
-POOL_SIZE = 100
+POOL_SIZE = 120
 
 ENTITY = {"type": "VirtualMachine", "value": "vm-42"}
 ENTITY_NAME = "web-01"
