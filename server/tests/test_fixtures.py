@@ -649,3 +649,13 @@ def test_without_the_type_table_unknown_faults_pass_with_their_fields(no_table: 
 def test_request_canceled_is_accepted_on_a_cancelled_task(mini_table: TypeSystem) -> None:
     info = one_task(TASK + "    state: error\n    cancelled: true\n    error: {fault: {type: RequestCanceled}}\n").info
     assert info.error.fault.vim_type == "RequestCanceled"
+
+
+def test_session_timeout_setting_sets_the_idle_timeout() -> None:
+    simulator = load_fixture_text("settings: {sessionTimeout: 90}\n", "t.yaml", ManualClock())
+    assert simulator.session_manager.idle_timeout == 90
+
+
+def test_session_timeout_must_be_positive() -> None:
+    with pytest.raises(FixtureError, match=r"t.yaml:1: settings.sessionTimeout: must be more than 0 seconds"):
+        load_fixture_text("settings: {sessionTimeout: 0}\n", "t.yaml", ManualClock())

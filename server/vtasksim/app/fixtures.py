@@ -81,7 +81,7 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 SYSTEM_ROLES = tuple(ROLES)
 
 _TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions")
-_SETTINGS = ("cancelDelay", "compat")
+_SETTINGS = ("cancelDelay", "compat", "sessionTimeout")
 _OBJECT = ("type", "value", "name")
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
 _TASK = TaskInfo.WIRE_ORDER + ("cancelDelay",)
@@ -414,8 +414,17 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
             values["cancel_delay"] = _seconds(found["cancelDelay"])
         if "compat" in found:
             values["compat"] = _compat(found["compat"])
+        if "sessionTimeout" in found:
+            values["session_timeout"] = _positive_seconds(found["sessionTimeout"])
     values.update(_override_values(overrides))
     return SimulatorSettings(**values)
+
+
+def _positive_seconds(at: _At) -> float:
+    seconds = _seconds(at)
+    if seconds <= 0:
+        raise at.fail(f"must be more than 0 seconds, not {seconds}")
+    return seconds
 
 
 def _compat(at: _At) -> str:
