@@ -51,6 +51,10 @@ class ManagedObject:
             value = _vim_property(value, part, path)
         return value
 
+    def visible_to(self, session: Any) -> bool:
+        """Whether this session may see the object (another session's filters it may not)."""
+        return True
+
     def _changed(self, *paths: str) -> None:
         if self._changes is not None:
             self._changes.publish(self.ref, paths)

@@ -130,14 +130,36 @@ class _Wait:
     max_objects: int | None
 
 
+#: How many past versions a session may go back to, to recover an answer it lost.
+VERSIONS_KEPT = 3
+
+FilterStates = dict[MoRef, dict[MoRef, Snapshot]]
+
+
 @dataclass
 class _SessionView:
-    """One session's side of a collector: its filters, the version it saw, its waiting call."""
+    """One session's side of a collector: its filters, the versions it was given, its waiting call.
+
+    ``history`` keeps what each filter had reported as of the last few versions: "a version may
+    be passed more than once … to recover a change sequence after a transient failure". A
+    truncated version is good only while it is the latest, and only for WaitForUpdatesEx.
+    """
 
     session: "Session"
     filters: dict[MoRef, PropertyFilter] = field(default_factory=dict)
-    version: int = 0
+    versions: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    latest: str | None = None
+    latest_truncated: bool = False
+    history: dict[str, FilterStates] = field(default_factory=dict)
     wait: _Wait | None = None
+
+    def record(self, version: str, truncated: bool) -> None:
+        self.latest, self.latest_truncated = version, truncated
+        if truncated:
+            return
+        self.history[version] = {ref: f.reported_state() for ref, f in self.filters.items()}
+        for old in list(self.history)[:-VERSIONS_KEPT]:
+            del self.history[old]
 
 
 class PropertyCollector(ManagedObject):
@@ -169,7 +191,7 @@ class PropertyCollector(ManagedObject):
     # CreateFilter, DestroyPropertyFilter
 
     def create_filter(self, session: "Session", spec: "PropertyFilterSpec", partial_updates: bool) -> PropertyFilter:
-        self._read_now(spec, session)  # unknown objects and property paths fail here, as on vCenter
+        self._read_now(spec, session, creating=True)  # unknown objects and paths fail here, as on vCenter
         ref = MoRef("PropertyFilter", f"session[{session.key[:8]}]{self.ref.value}-filter-{next(self._filter_numbers)}")
         created = PropertyFilter(ref, self, spec, partial_updates, session)
         self._registry.add(created)
@@ -181,7 +203,7 @@ class PropertyCollector(ManagedObject):
         if view is None or ref not in view.filters:
             raise ManagedObjectNotFound(ref)
         del view.filters[ref]
-        self._registry.remove(ref)
+        self._remove(ref)
 
     def filter_of(self, session: "Session", ref: MoRef) -> PropertyFilter | None:
         view = self._views.get(session.key)
@@ -189,15 +211,18 @@ class PropertyCollector(ManagedObject):
 
     # WaitForUpdates, WaitForUpdatesEx, CheckForUpdates, CancelWaitForUpdates
 
-    def wait_for_updates(self, session: "Session", version: str | None, options: WaitOptions | None, respond: Respond) -> None:
+    def wait_for_updates(
+        self, session: "Session", version: str | None, options: WaitOptions | None, respond: Respond, legacy: bool = False
+    ) -> None:
         """Answer with the changes since ``version`` now, or once there are some.
 
         No version: everything, now. ``maxWaitSeconds`` 0 answers at once; a timeout answers
-        None. A version that is not the latest the session saw is InvalidCollectorVersion. A
-        newer wait of the same session replaces this one, which then ends in RequestCanceled.
+        None. A version this session was not recently given is InvalidCollectorVersion. A newer
+        wait of the same session replaces this one, which then ends in RequestCanceled.
+        ``legacy``: WaitForUpdates, which may not be given a truncated version.
         """
         view = self._view(session)
-        self._start_over_or_check(view, version)
+        self._start_from(view, version, accept_truncated=not legacy)
         max_objects = options.maxObjectUpdates if options is not None else None
         if max_objects is not None and max_objects <= 0:
             raise InvalidArgument("options.maxObjectUpdates", "A specified parameter was not correct: options.maxObjectUpdates must be positive.")
@@ -214,7 +239,7 @@ class PropertyCollector(ManagedObject):
 
     def check_for_updates(self, session: "Session", version: str | None) -> UpdateSet | None:
         view = self._view(session)
-        self._start_over_or_check(view, version)
+        self._start_from(view, version, accept_truncated=False)
         return self._collect_updates(session, view, None)
 
     def cancel_wait_for_updates(self, session: "Session") -> None:
@@ -230,22 +255,33 @@ class PropertyCollector(ManagedObject):
             view.wait = None
 
     def session_ended(self, session: "Session") -> None:
-        view = self._views.pop(session.key, None)
-        if view is None:
+        """The session logged out or expired: its filters go, its waiting call is answered."""
+        if self.owner is session:
+            self.destroy()
             return
-        if view.wait is not None:
-            _cancel_timeout(view.wait)
-        for ref in view.filters:
-            self._registry.remove(ref)
+        view = self._views.pop(session.key, None)
+        if view is not None:
+            self._drop(view, "The session ended.")
 
     def destroy(self) -> None:
-        """DestroyPropertyCollector: its filters go with it."""
-        for key in list(self._views):
-            view = self._views.pop(key)
-            self._end_wait(view, RequestCanceled("The property collector was destroyed."))
-            for ref in view.filters:
-                self._registry.remove(ref)
+        """DestroyPropertyCollector: its filters go with it, and so does the collector."""
         self._changes.unsubscribe(self._on_change)
+        for key in list(self._views):
+            self._drop(self._views.pop(key), "The property collector was destroyed.")
+        self._remove(self.ref)
+
+    def visible_to(self, session: "Session | None") -> bool:
+        return self.owner is None or self.owner is session
+
+    def _drop(self, view: _SessionView, why: str) -> None:
+        self._end_wait(view, RequestCanceled(f"The request was canceled: {why}"))
+        for ref in list(view.filters):
+            self._remove(ref)
+
+    def _remove(self, ref: MoRef) -> None:
+        # Filters watching what is removed report it as leaving.
+        self._registry.remove(ref)
+        self._changes.publish(ref, ())
 
     def _view(self, session: "Session") -> _SessionView:
         view = self._views.get(session.key)
@@ -254,12 +290,22 @@ class PropertyCollector(ManagedObject):
             session.owned.append(self)
         return view
 
-    def _start_over_or_check(self, view: _SessionView, version: str | None) -> None:
+    @staticmethod
+    def _start_from(view: _SessionView, version: str | None, accept_truncated: bool) -> None:
+        """Set every filter back to what the client knew as of ``version``."""
         if not version:
             for property_filter in view.filters.values():
-                property_filter.forget_reported()
-        elif version != str(view.version):
-            raise InvalidCollectorVersion(f"The collector version {version!r} is not the latest this session saw ({view.version}).")
+                property_filter.restore({})
+            return
+        if version == view.latest and view.latest_truncated:
+            if not accept_truncated:
+                raise InvalidCollectorVersion(f"The truncated version {version!r} may be passed only to WaitForUpdatesEx.")
+            return
+        states = view.history.get(version)
+        if states is None:
+            raise InvalidCollectorVersion(f"The collector version {version!r} is not one this session was recently given (latest: {view.latest}).")
+        for ref, property_filter in view.filters.items():
+            property_filter.restore(states.get(ref, {}))
 
     def _collect_updates(self, session: "Session", view: _SessionView, max_objects: int | None) -> UpdateSet | None:
         budget = max_objects
@@ -278,13 +324,15 @@ class PropertyCollector(ManagedObject):
                 filter_updates.append(PropertyFilterUpdate(property_filter.ref, objects))
         if not filter_updates:
             return None
-        view.version += 1
-        return UpdateSet(str(view.version), filter_updates, True if truncated else None)
+        version = str(next(view.versions))
+        view.record(version, truncated)
+        return UpdateSet(version, filter_updates, True if truncated else None)
 
-    def _read_now(self, spec: "PropertyFilterSpec", session: "Session") -> dict[MoRef, Snapshot]:
+    def _read_now(self, spec: "PropertyFilterSpec", session: "Session", creating: bool = False) -> dict[MoRef, Snapshot]:
+        """What a filter sees now; an object that is gone is simply absent (it leaves the filter)."""
         return {
             content.obj: snapshot((p.name, p.val) for p in content.propSet)
-            for content in self._collect(spec, session)
+            for content in self._collect(spec, session, missing_ok=not creating)
         }
 
     def _on_change(self, ref: MoRef, paths: tuple[str, ...]) -> None:
@@ -345,9 +393,9 @@ class PropertyCollector(ManagedObject):
 
     # Walking a filter spec
 
-    def _collect(self, spec: PropertyFilterSpec, session: "Session | None") -> Iterator[ObjectContent]:
+    def _collect(self, spec: PropertyFilterSpec, session: "Session | None", missing_ok: bool = False) -> Iterator[ObjectContent]:
         seen: set[MoRef] = set()
-        for obj in self._objects(spec):
+        for obj in self._objects(spec, session, missing_ok):
             if obj.ref in seen:
                 continue
             seen.add(obj.ref)
@@ -355,28 +403,35 @@ class PropertyCollector(ManagedObject):
             if paths is not None:
                 yield ObjectContent(obj.ref, list(_read(obj, paths, session)))
 
-    def _objects(self, spec: PropertyFilterSpec) -> Iterator[ManagedObject]:
+    def _objects(self, spec: PropertyFilterSpec, session: "Session | None", missing_ok: bool) -> Iterator[ManagedObject]:
         for object_spec in spec.objectSet:
-            start = self._registry.get(object_spec.obj)
+            start = self._registry.find(object_spec.obj)
+            if start is None or not start.visible_to(session):
+                if missing_ok:
+                    continue
+                raise ManagedObjectNotFound(object_spec.obj)
             named = _named_selections(object_spec.selectSet)
             if not object_spec.skip:
                 yield start
-            yield from self._traverse(start, object_spec.selectSet, named, depth=0)
+            yield from self._traverse(start, object_spec.selectSet, named, session, depth=0)
 
-    def _traverse(self, obj: ManagedObject, selections: Iterable[SelectionSpec], named: dict[str, TraversalSpec], depth: int) -> Iterator[ManagedObject]:
+    def _traverse(
+        self, obj: ManagedObject, selections: Iterable[SelectionSpec], named: dict[str, TraversalSpec],
+        session: "Session | None", depth: int,
+    ) -> Iterator[ManagedObject]:  # fmt: skip
         if depth > 32:
             return  # a selection set that points back at itself
         for selection in selections:
             traversal = selection if isinstance(selection, TraversalSpec) else named.get(selection.name or "")
             if traversal is None or traversal.type != obj.vim_type:
                 continue
-            for ref in _refs(obj.read_property(traversal.path)):
+            for ref in _refs(obj.read_property(traversal.path, session)):
                 found = self._registry.find(ref)
-                if found is None:
+                if found is None or not found.visible_to(session):
                     continue
                 if not traversal.skip:
                     yield found
-                yield from self._traverse(found, traversal.selectSet, named, depth + 1)
+                yield from self._traverse(found, traversal.selectSet, named, session, depth + 1)
 
     @staticmethod
     def _paths_for(obj: ManagedObject, prop_specs: list[PropertySpec]) -> list[str] | None:

@@ -67,9 +67,15 @@ class PropertyFilter(ManagedObject):
             return True
         return any(spec.obj == ref or spec.selectSet for spec in self.spec.objectSet)
 
-    def forget_reported(self) -> None:
-        """Report everything again, as entering objects (WaitForUpdates with no version)."""
-        self._reported.clear()
+    def visible_to(self, session: "Session | None") -> bool:
+        return session is self.session
+
+    def reported_state(self) -> dict[MoRef, Snapshot]:
+        return dict(self._reported)
+
+    def restore(self, reported: dict[MoRef, Snapshot]) -> None:
+        """Go back to what was reported as of an earlier version ({}: report everything again)."""
+        self._reported = dict(reported)
 
     def pending(self, now: dict[MoRef, Snapshot]) -> list[tuple[ObjectUpdate, MoRef, Snapshot | None]]:
         """What changed since the last report: each update with the snapshot it reports."""

@@ -132,6 +132,13 @@ class SessionManager(ManagedObject):
         session = self._sessions.get(key) if key else None
         return None if session is None or self._expired(session) else session
 
+    def use(self, key: str | None) -> Session | None:
+        """The live session with this key, if any, kept alive: any call with its cookie counts."""
+        session = self.find(key)
+        if session is not None:
+            session.info.lastActiveTime = self._clock.now()
+        return session
+
     def _authenticate_user(self, user_name: str, password: str) -> User:
         if self._users is None:
             return anyone(user_name)
@@ -168,7 +175,8 @@ def _descend(value: Any, path: str) -> Any:
 
 #: What a client may do before it logs in (vCenter: connect, read the ServiceContent, log in).
 SESSIONLESS_METHODS = frozenset({("ServiceInstance", "RetrieveServiceContent"), ("SessionManager", "Login")})
-SESSIONLESS_PROPERTIES = frozenset({("ServiceInstance", "content")})
+#: pyVim's session-oriented stub reads currentSession to learn whether it must log in.
+SESSIONLESS_PROPERTIES = frozenset({("ServiceInstance", "content"), ("SessionManager", "currentSession")})
 
 
 def needs_session(managed_type: str, method: str, prop: str | None = None) -> bool:

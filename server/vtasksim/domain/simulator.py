@@ -87,13 +87,13 @@ class Simulator:
         ref = MoRef("PropertyCollector", f"session[{session.key[:8]}]propertyCollector-{next(self._collector_numbers)}")
         collector = PropertyCollector(ref, self.registry, self.clock, self.changes, owner=session)
         self.add(collector)
+        session.owned.append(collector)
         return collector
 
     def destroy_property_collector(self, session: Session, collector: PropertyCollector) -> None:
         if collector.owner is not session:
             raise ManagedObjectNotFound(collector.ref)  # the shared one, or another session's
         collector.destroy()
-        self.registry.remove(collector.ref)
 
     def add(self, obj: M) -> M:
         obj.attach(self.changes)

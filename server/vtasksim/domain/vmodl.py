@@ -8,6 +8,7 @@ walks them in that order to write vim25 XML. Types the simulator does not model 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any, ClassVar, Iterator
 
 
@@ -78,3 +79,33 @@ class LocalizedMethodFault(VimData):
     vim_type: ClassVar[str] = "LocalizedMethodFault"
     fault: DataObject
     localizedMessage: str | None = None
+
+
+def array_type_of(items: list[Any]) -> str:
+    """The vim array type of a list sent as one anyType value: ArrayOfString, ArrayOfManagedObjectReference …"""
+    kinds = {_item_type_name(item) for item in items}
+    if len(kinds) == 1:
+        return f"ArrayOf{kinds.pop()}"
+    if kinds <= {"Int", "Long"}:
+        return "ArrayOfLong"
+    return "ArrayOfAnyType"
+
+
+def _item_type_name(item: Any) -> str:
+    if isinstance(item, bool):
+        return "Boolean"
+    if isinstance(item, int):
+        return "Int" if -(2**31) <= item < 2**31 else "Long"
+    if isinstance(item, float):
+        return "Double"
+    if isinstance(item, datetime):
+        return "DateTime"
+    if isinstance(item, str):
+        return "String"
+    if isinstance(item, MoRef):
+        return "ManagedObjectReference"
+    if isinstance(item, (VimData, DataObject)):
+        return item.vim_type
+    if isinstance(item, TypedValue):
+        return item.type.removeprefix("xsd:")[:1].upper() + item.type.removeprefix("xsd:")[1:]
+    return "AnyType"

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from lxml import etree
 
 from vtasksim.domain.typesystem import FieldInfo, TypeSystem
-from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue, VimData
+from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue, VimData, array_type_of
 from vtasksim.wire.namespaces import VIM25, XSI_TYPE
 
 ANY_TYPE = "xsd:anyType"
@@ -91,6 +91,10 @@ class Vim25Writer:
         if value is None:
             return
         if isinstance(value, (list, tuple)):
+            if declared == ANY_TYPE and value:
+                # One anyType value holding a list: <val xsi:type="ArrayOfManagedObjectReference">.
+                self.append(parent, name, TypedValue(array_type_of(list(value)), list(value)), declared)
+                return
             for item in value:
                 self.append(parent, name, item, declared)
             return
@@ -119,7 +123,9 @@ class Vim25Writer:
         element.set(XSI_TYPE, typed.type)
         if typed.type.startswith("ArrayOf"):
             item_type = array_item_type(typed.type)
-            self.append(element, _array_item_name(item_type), list(typed.value), item_type)
+            item_name = _array_item_name(item_type)
+            for item in typed.value:
+                self.append(element, item_name, item, item_type)
         elif isinstance(typed.value, MoRef):
             element.set("type", typed.value.type)
             element.text = typed.value.value

@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 
 from spyne import ServiceBase, rpc
 
-from vtasksim.domain.faults import InvalidArgument, MethodNotFound
+from vtasksim.domain.faults import InvalidArgument, ManagedObjectNotFound, MethodNotFound
 from vtasksim.domain.managed_object import ManagedObject
 from vtasksim.domain.session_manager import Session, needs_session
 from vtasksim.domain.simulator import Simulator
@@ -85,9 +85,14 @@ class Call:
         """
         ref = self.moref(this, "_this")
         info = self.check_method(ref, managed_type)
+        sessions = self.simulator.session_manager
         if needs_session(ref.type, self.method, prop):
-            self.session = self.simulator.session_manager.authenticate(self.cookie_session_key(), ref, "System.View")
+            self.session = sessions.authenticate(self.cookie_session_key(), ref, "System.View")
+        else:
+            self.session = sessions.use(self.cookie_session_key())
         obj = self.simulator.registry.get(ref, kind)
+        if not obj.visible_to(self.session):
+            raise ManagedObjectNotFound(ref)  # another session's filter or collector
         if self.session is not None and info is not None:
             self.simulator.authorization_manager.require(self.session, info.privilege, privilege_on or ref)
         return obj

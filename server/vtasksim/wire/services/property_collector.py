@@ -60,13 +60,13 @@ class PropertyCollectorService(VimService):
         """The legacy call: no version answers at once; with one it waits as long as it takes."""
         call = call_of(ctx)
         collector = call.target(this, "PropertyCollector", PropertyCollector)
-        return wait_for_updates(call, collector, version, None, "UpdateSet")
+        return wait_for_updates(call, collector, version, None, legacy=True)
 
     @vim_method(RequiredMoRef, String, VimXml)
     def WaitForUpdatesEx(ctx: Any, this: Any, version: str | None, options: Any) -> Any:
         call = call_of(ctx)
         collector = call.target(this, "PropertyCollector", PropertyCollector)
-        return wait_for_updates(call, collector, version, call.read(options, "WaitOptions", "options"), "UpdateSet")
+        return wait_for_updates(call, collector, version, call.read(options, "WaitOptions", "options"))
 
     @vim_method(RequiredMoRef, String)
     def CheckForUpdates(ctx: Any, this: Any, version: str | None) -> Any:
@@ -95,7 +95,7 @@ class PropertyCollectorService(VimService):
         return call.reply()
 
 
-def wait_for_updates(call: Call, collector: PropertyCollector, version: str | None, options: Any, declared: str) -> Any:
+def wait_for_updates(call: Call, collector: PropertyCollector, version: str | None, options: Any, legacy: bool = False) -> Any:
     """Answer now, or later without blocking the server: a Deferred Spyne's Twisted transport awaits."""
     answer = Deferred()
 
@@ -105,9 +105,9 @@ def wait_for_updates(call: Call, collector: PropertyCollector, version: str | No
         if isinstance(update, MethodFault):
             answer.errback(VimSoapFault(update))
         else:
-            answer.callback(call.reply(update, declared))
+            answer.callback(call.reply(update, "UpdateSet"))
 
-    collector.wait_for_updates(call.session, version.strip() if version else None, options, respond)
+    collector.wait_for_updates(call.session, version.strip() if version else None, options, respond, legacy)
     if not answer.called and call.request is not None:
         # A client that hangs up stops waiting; its session may wait again later.
         call.request.notifyFinish().addErrback(lambda _: collector.forget_wait(call.session))
