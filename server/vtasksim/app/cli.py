@@ -7,6 +7,7 @@ ready (tests and scripts wait for it); with ``--port 0`` it carries the port the
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls", action="store_true", help="serve HTTPS, with a self-signed certificate unless --cert is given")
     serve.add_argument("--cert", type=Path, default=None, help="PEM certificate (with --tls)")
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
+    serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
     serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
     return parser
 
@@ -55,7 +57,8 @@ def serve(args: argparse.Namespace) -> int:
     except (FixtureError, OSError) as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
-    site = build_site(simulator)
+    gc.freeze()  # the fixture's objects live as long as the server: keep them out of every collection
+    site = build_site(simulator, access_log=args.access_log)
     if args.tls or args.cert:
         from vtasksim.app.tls import context_factory
 

@@ -115,9 +115,9 @@ class TaskInfo(VimData):
         "parentTaskKey", "rootTaskKey", "activationId",
     )  # fmt: skip
 
-    def vim_properties(self):  # type: ignore[override]
-        for name in self.WIRE_ORDER:
-            yield name, getattr(self, name)
+    @classmethod
+    def vim_field_names(cls) -> tuple[str, ...]:
+        return cls.WIRE_ORDER
 
 
 @dataclass(slots=True)

@@ -52,9 +52,20 @@ class VimData:
 
     vim_type: ClassVar[str]
 
+    @classmethod
+    def vim_field_names(cls) -> tuple[str, ...]:
+        """The vim properties, in schema order (the dataclass's order, unless a class says otherwise)."""
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+        return names
+
     def vim_properties(self) -> Iterator[tuple[str, Any]]:
-        for f in fields(self):  # type: ignore[arg-type]
-            yield f.name, getattr(self, f.name)
+        for name in self.vim_field_names():
+            yield name, getattr(self, name)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any
 
 from lxml import etree
 
@@ -85,6 +85,7 @@ class Vim25Writer:
     def __init__(self, types: TypeSystem, version: str) -> None:
         self.types = types
         self.version = version
+        self._plans: dict[Any, tuple] = {}
 
     def append(self, parent: etree._Element, name: str, value: Any, declared: str = ANY_TYPE) -> None:
         """Append ``value`` to ``parent`` as element(s) ``name``; lists become repeated elements."""
@@ -139,34 +140,55 @@ class Vim25Writer:
 
     def write_fields(self, element: etree._Element, data: VimData | DataObject) -> None:
         """Append the data object's fields to ``element``, in schema order."""
-        for name, value, field in self._fields_to_write(data):
-            if field is None:
-                self.append(element, name, value)
-            else:
-                self.append(element, name, value, field.type)
-
-    def _fields_to_write(self, data: VimData | DataObject) -> Iterable[tuple[str, Any, FieldInfo | None]]:
-        types = self.types
-        type_name = data.vim_type
-        if not types.has_type(type_name):
-            for name, value in data.vim_properties():
-                yield name, value, None
-            return
         if isinstance(data, DataObject):
-            # Schema order, whatever order the properties were given in.
-            properties = data.properties
-            for field in types.all_fields(type_name):
-                value = properties.get(field.name)
-                if value is not None and types.at_least(self.version, field.since):
-                    yield field.name, value, field
+            self._write_data_object(element, data)
             return
-        for name, value in data.vim_properties():
+        for name, field in self._class_plan(type(data)):
+            value = getattr(data, name)
             if value is None or value == []:
                 continue
-            field = types.field(type_name, name)
-            if field is not None and not types.at_least(self.version, field.since):
-                continue
-            yield name, value, field
+            self.append(element, name, value, field.type if field is not None else ANY_TYPE)
+
+    def _write_data_object(self, element: etree._Element, data: DataObject) -> None:
+        properties = data.properties
+        if not self.types.has_type(data.vim_type):
+            for name, value in properties.items():
+                self.append(element, name, value)
+            return
+        # Schema order, whatever order the properties were given in.
+        for field in self._type_plan(data.vim_type):
+            value = properties.get(field.name)
+            if value is not None:
+                self.append(element, field.name, value, field.type)
+
+    def _class_plan(self, cls: type) -> tuple[tuple[str, FieldInfo | None], ...]:
+        """A modelled class's fields this version has, with their schema info; computed once."""
+        plan = self._plans.get(cls)
+        if plan is None:
+            type_name = cls.vim_type  # type: ignore[attr-defined]
+            known = self.types.has_type(type_name)
+            fields = ((name, self.types.field(type_name, name) if known else None) for name in cls.vim_field_names())  # type: ignore[attr-defined]
+            plan = self._plans[cls] = tuple((n, f) for n, f in fields if f is None or self.types.at_least(self.version, f.since))
+        return plan
+
+    def _type_plan(self, type_name: str) -> tuple[FieldInfo, ...]:
+        plan = self._plans.get(type_name)
+        if plan is None:
+            plan = self._plans[type_name] = tuple(
+                f for f in self.types.all_fields(type_name) if self.types.at_least(self.version, f.since)
+            )
+        return plan
+
+
+_WRITERS: dict[tuple[int, str], Vim25Writer] = {}
+
+
+def writer_for(types: TypeSystem, version: str) -> Vim25Writer:
+    """The writer of one API version, shared: it keeps what it worked out about each type."""
+    writer = _WRITERS.get((id(types), version))
+    if writer is None:
+        writer = _WRITERS[(id(types), version)] = Vim25Writer(types, version)
+    return writer
 
 
 def new_vim_element(name: str) -> etree._Element:

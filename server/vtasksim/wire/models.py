@@ -1,17 +1,16 @@
 """The Spyne models of vim25 request arguments.
 
-Simple arguments (a MoRef, an int, a string) are Spyne models, so Spyne checks them; arguments
-of vim data types (a LocalizableMessage, a fault, an anyType result, a PropertyFilterSpec) reach
-the service as their XML element (``VimXml``) and are read by
-:class:`~vtasksim.wire.decoding.Vim25Reader` from the schema table, which knows every vim type
-and how real clients write them.
+They declare each method's arguments for Spyne's interface and dispatch; ``arguments.py`` reads
+them (a MoRef as a domain MoRef, an int, a string, a boolean). Arguments of vim data types (a
+LocalizableMessage, a fault, an anyType result, a PropertyFilterSpec) reach the service as their
+XML element (``VimXml``) and are read by :class:`~vtasksim.wire.decoding.Vim25Reader` from the
+schema table, which knows every vim type and how real clients write them.
 """
 
 from __future__ import annotations
 
 from spyne import AnyXml, Boolean, ComplexModel, Integer32, Unicode, XmlAttribute, XmlData
 
-from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.namespaces import VIM25
 
 
@@ -25,11 +24,6 @@ class ManagedObjectReference(ComplexModel):
         ("type", XmlAttribute(Unicode)),
         ("value", XmlData(Unicode)),
     ]
-
-    def to_domain(self) -> MoRef | None:
-        if not self.type or not self.value:
-            return None
-        return MoRef(self.type, self.value.strip())
 
 
 #: A required argument: a request without it is an InvalidRequest.

@@ -20,7 +20,8 @@ from spyne.protocol.soap import Soap11
 from vtasksim.domain.faults import InvalidArgument, InvalidRequest, MethodFault, MethodNotFound
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.domain.vmodl import MoRef
-from vtasksim.wire.encoding import Vim25Writer
+from vtasksim.wire.encoding import writer_for
+from vtasksim.wire.arguments import read_arguments
 from vtasksim.wire.envelope import envelope_bytes, fault_bytes
 from vtasksim.wire.models import VimXml
 from vtasksim.wire.namespaces import SOAP_ENV, local_name, vim
@@ -97,28 +98,12 @@ class VimSoap11(Soap11):
 
     def deserialize(self, ctx: Any, message: Any) -> None:
         self.event_manager.fire_event("before_deserialize", ctx)
-        message_class = ctx.descriptor.in_message
-        operation = ctx.in_body_doc
-        _reject_unknown_arguments(operation, message_class)
         try:
-            ctx.in_object = self.from_element(ctx, message_class, operation)
-        except ValidationError as error:
-            path = getattr(error, "vim_path", None) or local_name(operation.tag)
-            raise VimSoapFault(InvalidArgument(path)) from None
-        _require_arguments(ctx.in_object, message_class)
+            ctx.in_object = read_arguments(ctx.in_body_doc, ctx.descriptor.in_message)
+        except MethodFault as fault:
+            raise VimSoapFault(fault) from None
         ctx.in_header = None
         self.event_manager.fire_event("after_deserialize", ctx)
-
-    def from_element(self, ctx: Any, cls: Any, element: Any) -> Any:
-        try:
-            return super().from_element(ctx, cls, element)
-        except ValidationError as error:
-            # Remember which argument failed, innermost first, so that the InvalidArgument names it.
-            if element is not ctx.in_body_doc:
-                inner = getattr(error, "vim_path", None)
-                name = local_name(element.tag)
-                error.vim_path = f"{name}.{inner}" if inner else name
-            raise
 
     # Writing the response
 
@@ -127,7 +112,7 @@ class VimSoap11(Soap11):
         ctx.out_document = None
         if ctx.out_error is not None:
             fault = to_vim_fault(ctx.out_error, ctx)
-            ctx.out_string = [fault_bytes(fault, Vim25Writer(vim_types(), api_version(ctx)))]
+            ctx.out_string = [fault_bytes(fault, writer_for(vim_types(), api_version(ctx)))]
         else:
             ctx.out_string = [envelope_bytes(ctx.out_object[0])]
         self.event_manager.fire_event("after_serialize", ctx)
@@ -144,34 +129,6 @@ def _as_bytes(chunk: Any) -> bytes:
     return chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
 
 
-def _reject_unknown_arguments(operation: Any, message_class: Any) -> None:
-    known = message_class.get_flat_type_info(message_class)
-    for child in operation:
-        if isinstance(child.tag, str) and local_name(child.tag) not in known:
-            raise VimSoapFault(
-                InvalidRequest(f"Unexpected element {local_name(child.tag)!r} in {local_name(operation.tag)}.")
-            )
-
-
-def _require_arguments(arguments: Any, message_class: Any) -> None:
-    for name, member in message_class.get_flat_type_info(message_class).items():
-        value = getattr(arguments, name, None)
-        if value is None:
-            if member.Attributes.min_occurs >= 1:
-                raise VimSoapFault(InvalidRequest(f"Required parameter {name} is missing."))
-        elif not _in_bounds(member, value):
-            raise VimSoapFault(InvalidArgument(name, f"A specified parameter was not correct: {name} {value} does not fit its type."))
-
-
-def _in_bounds(member: Any, value: Any) -> bool:
-    # Spyne checks Integer32's bounds only under soft validation, which would also reject
-    # what vCenter accepts (pyVmomi's versionId attributes, unknown headers).
-    low, high = getattr(member.Attributes, "min_bound", None), getattr(member.Attributes, "max_bound", None)
-    if not isinstance(value, int) or isinstance(value, bool) or low is None or high is None:
-        return True
-    return low <= value <= high
-
-
 def to_vim_fault(error: BaseException, ctx: Any) -> MethodFault:
     """Whatever went wrong, as the vim fault a vCenter would send."""
     if isinstance(error, VimSoapFault):
@@ -185,6 +142,11 @@ def to_vim_fault(error: BaseException, ctx: Any) -> MethodFault:
     if isinstance(error, Fault) and str(error.faultcode).startswith("Client"):
         return InvalidRequest(str(error.faultstring))
     log.error("internal error answering a request", exc_info=error)
+    return internal_error()
+
+
+def internal_error() -> SystemError_:
+    """What a client learns of a bug in the simulator: a SystemError, never a traceback."""
     return SystemError_(
         "A general system error occurred: internal error in vtasksim (see the server log).",
         reason="internal error in vtasksim",

@@ -20,9 +20,9 @@ from vtasksim.domain.typesystem import MethodInfo, TypeSystem, vim_types
 from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.cookies import session_key, set_cookie_value
 from vtasksim.wire.decoding import Vim25Reader
-from vtasksim.wire.encoding import ANY_TYPE, Vim25Writer
+from vtasksim.wire.encoding import ANY_TYPE, Vim25Writer, writer_for
 from vtasksim.wire.envelope import response_body
-from vtasksim.wire.models import ManagedObjectReference, VimXml
+from vtasksim.wire.models import VimXml
 from vtasksim.wire.protocol import api_version
 
 T = TypeVar("T", bound=ManagedObject)
@@ -64,7 +64,7 @@ class Call:
 
     @cached_property
     def writer(self) -> Vim25Writer:
-        return Vim25Writer(self.types, self.version)
+        return writer_for(self.types, self.version)
 
     @cached_property
     def reader(self) -> Vim25Reader:
@@ -73,7 +73,7 @@ class Call:
         return Vim25Reader(self.types, MODELLED_TYPES)
 
     def target(
-        self, this: ManagedObjectReference | None, managed_type: str, kind: type[T],
+        self, this: MoRef | None, managed_type: str, kind: type[T],
         prop: str | None = None, privilege_on: MoRef | None = None,
     ) -> T:  # fmt: skip
         """The managed object ``_this`` names, once the caller may call the method on it.
@@ -98,11 +98,10 @@ class Call:
         return obj
 
     @staticmethod
-    def moref(value: ManagedObjectReference | None, path: str) -> MoRef:
-        ref = value.to_domain() if value is not None else None
-        if ref is None:
+    def moref(value: MoRef | None, path: str) -> MoRef:
+        if value is None:
             raise InvalidArgument(path, f"A specified parameter was not correct: {path} must name a managed object.")
-        return ref
+        return value
 
     def cookie_session_key(self) -> str | None:
         return session_key(self.request.getHeader(b"Cookie")) if self.request is not None else None

@@ -1,0 +1,95 @@
+"""A vim method's arguments, read from its request element by the Spyne message that declares them.
+
+Spyne's services declare each method's arguments (names, order, types, which are required);
+reading them here instead of through Spyne's generic deserializer is ten times cheaper, and
+lets every error name its argument: an element the method does not have is an InvalidRequest,
+a missing required argument too, a value that does not fit its type an InvalidArgument naming
+it. Unknown attributes (pyVmomi's ``versionId``) are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from lxml import etree
+from spyne import Boolean, Integer, Unicode
+
+from vtasksim.domain.faults import InvalidArgument, InvalidRequest
+from vtasksim.domain.vmodl import MoRef
+from vtasksim.wire.models import ManagedObjectReference, VimXml
+from vtasksim.wire.namespaces import local_name
+
+
+def read_arguments(operation: etree._Element, message_class: Any) -> list[Any]:
+    """The arguments in declaration order; a repeated argument is a list, an absent one None."""
+    members = message_class._type_info
+    values: dict[str, Any] = {}
+    for child in operation:
+        if not isinstance(child.tag, str):
+            continue
+        name = local_name(child.tag)
+        member = members.get(name)
+        if member is None:
+            raise InvalidRequest(f"Unexpected element {name!r} in {local_name(operation.tag)}.")
+        value = _reader(member)(child, name, member)
+        if member.Attributes.max_occurs > 1:
+            values.setdefault(name, []).append(value)
+        else:
+            values[name] = value
+    for name, member in members.items():
+        if member.Attributes.min_occurs >= 1 and name not in values:
+            raise InvalidRequest(f"Required parameter {name} is missing.")
+    return [values.get(name) for name in members]
+
+
+def _reader(member: Any) -> Callable[[etree._Element, str, Any], Any]:
+    for kind, read in _READERS:
+        if issubclass(member, kind):
+            return read
+    raise TypeError(f"no reader for argument type {member!r}")
+
+
+def _element(element: etree._Element, name: str, member: Any) -> etree._Element:
+    return element
+
+
+def _moref(element: etree._Element, name: str, member: Any) -> MoRef:
+    ref_type, value = element.get("type"), (element.text or "").strip()
+    if not ref_type or not value:
+        raise InvalidArgument(name, f"A specified parameter was not correct: {name} must name a managed object (type and value).")
+    return MoRef(ref_type, value)
+
+
+def _string(element: etree._Element, name: str, member: Any) -> str:
+    if len(element):
+        raise InvalidArgument(name, f"A specified parameter was not correct: {name} must be a string, not an element.")
+    return element.text or ""
+
+
+def _integer(element: etree._Element, name: str, member: Any) -> int:
+    low, high = member.Attributes.min_bound, member.Attributes.max_bound
+    try:
+        value = int((element.text or "").strip())
+    except ValueError:
+        raise InvalidArgument(name, f"A specified parameter was not correct: {name} must be an integer, not {element.text!r}.") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidArgument(name, f"A specified parameter was not correct: {name} {value} does not fit its type.")
+    return value
+
+
+def _boolean(element: etree._Element, name: str, member: Any) -> bool:
+    word = (element.text or "").strip()
+    if word in ("true", "1"):
+        return True
+    if word in ("false", "0"):
+        return False
+    raise InvalidArgument(name, f"A specified parameter was not correct: {name} must be true or false, not {element.text!r}.")
+
+
+_READERS: tuple[tuple[type, Callable[[etree._Element, str, Any], Any]], ...] = (
+    (VimXml, _element),
+    (ManagedObjectReference, _moref),
+    (Boolean, _boolean),
+    (Integer, _integer),
+    (Unicode, _string),
+)
