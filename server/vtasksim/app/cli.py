@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from vtasksim import __version__
-from vtasksim.domain.simulator import COMPAT_MODES, SimulatorSettings
+from vtasksim.domain.simulator import COMPAT_MODES
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "default.yaml"
 

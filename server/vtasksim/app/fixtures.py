@@ -248,6 +248,7 @@ class _At:
 
 
 def _compose(text: str, source: str) -> Node | None:
+    # Not libyaml's CSafeLoader: faster, but it resolves some scalars and words errors differently.
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:

@@ -1,9 +1,9 @@
 """Vim faults as exceptions: what a domain method raises, the wire layer sends as a SOAP fault.
 
 Each exception carries its vim type name, a message for people (the SOAP ``faultstring``) and the
-fault's own properties, in schema order. One class per fault the simulator raises itself; a fault
-known only by name (one a client stored with SetTaskState) is a :class:`MethodFault` built from
-its :class:`~vtasksim.domain.vmodl.DataObject`.
+fault's own properties, in schema order: one class per fault the simulator raises itself. A fault
+stored as data (``TaskInfo.error``) is a :class:`~vtasksim.domain.vmodl.DataObject`;
+``fault.as_data()`` turns an exception into one.
 """
 
 from __future__ import annotations
@@ -29,22 +29,6 @@ class MethodFault(Exception):
 
     def as_data(self) -> DataObject:
         return DataObject(self.fault_type, dict(self.properties))
-
-    @classmethod
-    def from_data(cls, fault: DataObject, message: str) -> "MethodFault":
-        return _StoredFault(fault, message)
-
-
-class _StoredFault(MethodFault):
-    """A fault of any vim type, known only as data."""
-
-    def __init__(self, fault: DataObject, message: str) -> None:
-        super().__init__(message, **fault.properties)
-        self._fault_type = fault.vim_type
-
-    @property
-    def fault_type(self) -> str:
-        return self._fault_type
 
 
 # vmodl.RuntimeFault and its subtypes: faults any method may raise.

@@ -205,10 +205,6 @@ class PropertyCollector(ManagedObject):
         del view.filters[ref]
         self._remove(ref)
 
-    def filter_of(self, session: "Session", ref: MoRef) -> PropertyFilter | None:
-        view = self._views.get(session.key)
-        return view.filters.get(ref) if view is not None else None
-
     # WaitForUpdates, WaitForUpdatesEx, CheckForUpdates, CancelWaitForUpdates
 
     def wait_for_updates(

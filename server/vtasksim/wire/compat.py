@@ -6,8 +6,8 @@ fails the day the fix is no longer needed, so that it can be deleted.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
+from importlib import resources
 
 
 def install() -> None:
@@ -19,15 +19,7 @@ def install() -> None:
 def twisted_has_python_constants() -> bool:
     """Twisted moved ``twisted.python.constants`` out to the ``constantly`` package (Twisted 16.5)
     and later removed the module; Spyne's Twisted transport still imports it."""
-    return importlib.util.find_spec("twisted.python") is not None and _module_file_exists(
-        "twisted.python", "constants.py"
-    )
-
-
-def _module_file_exists(package: str, filename: str) -> bool:
-    from importlib import resources
-
-    return resources.files(package).joinpath(filename).is_file()
+    return resources.files("twisted.python").joinpath("constants.py").is_file()
 
 
 def _provide_twisted_python_constants() -> None:

@@ -21,7 +21,7 @@ from vtasksim.domain.faults import InvalidArgument, InvalidRequest
 from vtasksim.domain.typesystem import TypeSystem
 from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue
 from vtasksim.wire.encoding import ANY_TYPE, MOREF, array_item_type
-from vtasksim.wire.namespaces import VIM25, XSD, XSI_TYPE, local_name
+from vtasksim.wire.namespaces import XSD, XSI_TYPE, local_name
 
 #: The names pyVmomi gives an object reference in an anyType value, beside the schema's.
 _MOREF_TYPES = {MOREF, "ManagedObject"}
@@ -177,7 +177,3 @@ class Vim25Reader:
 def _children(element: etree._Element):
     """Child elements, skipping comments and processing instructions."""
     return (child for child in element if isinstance(child.tag, str))
-
-
-def is_vim_element(element: etree._Element) -> bool:
-    return element.tag.startswith(f"{{{VIM25}}}")

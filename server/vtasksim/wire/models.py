@@ -31,9 +31,7 @@ Required = {"min_occurs": 1}
 
 RequiredMoRef = ManagedObjectReference.customize(**Required)
 MoRefList = ManagedObjectReference.customize(max_occurs="unbounded")
-Int = Integer32
 RequiredInt = Integer32(**Required)
-Bool = Boolean
 RequiredBool = Boolean(**Required)
 String = Unicode
 RequiredString = Unicode(**Required)

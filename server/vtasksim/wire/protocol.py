@@ -13,17 +13,16 @@ import logging
 from typing import Any
 
 from lxml import etree
-from spyne.error import ResourceNotFoundError, ValidationError
+from spyne.error import ResourceNotFoundError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
-from vtasksim.domain.faults import InvalidArgument, InvalidRequest, MethodFault, MethodNotFound
+from vtasksim.domain.faults import InvalidRequest, MethodFault, MethodNotFound
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.encoding import writer_for
 from vtasksim.wire.arguments import read_arguments
 from vtasksim.wire.envelope import envelope_bytes, fault_bytes
-from vtasksim.wire.models import VimXml
 from vtasksim.wire.namespaces import SOAP_ENV, local_name, vim
 from vtasksim.wire.versions import version_from_soap_action
 
@@ -62,12 +61,8 @@ def api_version(ctx: Any) -> str:
 
 class VimSoap11(Soap11):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("parse_xsi_type", False)
-        kwargs.setdefault("cleanup_namespaces", False)
         super().__init__(*args, **kwargs)
         self._parser = etree.XMLParser(**_PARSER_OPTIONS)
-        # Spyne's AnyXml yields the element's first child; vim data arguments need the element.
-        self.deserialization_handlers[VimXml] = lambda ctx, cls, element: element
 
     # Reading the request
 
@@ -137,8 +132,6 @@ def to_vim_fault(error: BaseException, ctx: Any) -> MethodFault:
         return error
     if isinstance(error, ResourceNotFoundError):
         return _method_not_found(ctx)
-    if isinstance(error, ValidationError):
-        return InvalidArgument(str(error.faultstring or "argument"))
     if isinstance(error, Fault) and str(error.faultcode).startswith("Client"):
         return InvalidRequest(str(error.faultstring))
     log.error("internal error answering a request", exc_info=error)
