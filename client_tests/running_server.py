@@ -27,6 +27,7 @@ class RunningServer:
     port: int
     process: subprocess.Popen
     output: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     @property
     def base(self) -> str:
@@ -40,6 +41,8 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.reader is not None:
+            self.reader.join(timeout=5)  # every line the server printed is in ``output`` now
         return self.process.returncode
 
 
@@ -87,9 +90,11 @@ def start_server(fixture: Path, *args: str) -> RunningServer:
                 ready.set()
         ready.set()
 
-    threading.Thread(target=read_output, daemon=True).start()
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
     ready.wait(START_TIMEOUT)
     if "server" not in found:
         process.kill()
         raise RuntimeError("vtasksim did not start:\n" + "\n".join(lines))
+    found["server"].reader = reader
     return found["server"]
