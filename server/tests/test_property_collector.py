@@ -16,10 +16,10 @@ import pytest
 from vtasksim.domain.clock import ManualClock
 from vtasksim.domain.faults import InvalidArgument, InvalidProperty, ManagedObjectNotFound
 from vtasksim.domain.managed_object import ManagedObject
-from vtasksim.domain.property_collector import (
+from vtasksim.domain.property_collector import PropertyCollector
+from vtasksim.domain.query import (
     ObjectContent,
     ObjectSpec,
-    PropertyCollector,
     PropertyFilterSpec,
     PropertySpec,
     RetrieveOptions,

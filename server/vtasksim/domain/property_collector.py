@@ -11,99 +11,32 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from vtasksim.domain.changes import ChangeFeed
 from vtasksim.domain.clock import Clock, Scheduled
 from vtasksim.domain.faults import InvalidArgument, InvalidCollectorVersion, ManagedObjectNotFound, MethodFault, RequestCanceled
 from vtasksim.domain.managed_object import ManagedObject
-from vtasksim.domain.property_filter import ObjectUpdate, PropertyFilter, PropertyFilterUpdate, Snapshot, snapshot
+from vtasksim.domain.property_filter import PropertyFilter, Snapshot, snapshot
+from vtasksim.domain.query import (
+    DynamicProperty,
+    ObjectContent,
+    ObjectUpdate,
+    PropertyFilterSpec,
+    PropertyFilterUpdate,
+    PropertySpec,
+    RetrieveOptions,
+    RetrieveResult,
+    SelectionSpec,
+    TraversalSpec,
+    UpdateSet,
+    WaitOptions,
+)
 from vtasksim.domain.registry import Registry
-from vtasksim.domain.vmodl import MoRef, VimData
+from vtasksim.domain.vmodl import MoRef
 
 if TYPE_CHECKING:
     from vtasksim.domain.session_manager import Session
-
-
-@dataclass(slots=True)
-class SelectionSpec(VimData):
-    vim_type: ClassVar[str] = "SelectionSpec"
-    name: str | None = None
-
-
-@dataclass(slots=True)
-class TraversalSpec(SelectionSpec):
-    vim_type: ClassVar[str] = "TraversalSpec"
-    type: str = ""
-    path: str = ""
-    skip: bool | None = None
-    selectSet: list[SelectionSpec] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class PropertySpec(VimData):
-    vim_type: ClassVar[str] = "PropertySpec"
-    type: str
-    all: bool | None = None
-    pathSet: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class ObjectSpec(VimData):
-    vim_type: ClassVar[str] = "ObjectSpec"
-    obj: MoRef
-    skip: bool | None = None
-    selectSet: list[SelectionSpec] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class PropertyFilterSpec(VimData):
-    vim_type: ClassVar[str] = "PropertyFilterSpec"
-    propSet: list[PropertySpec]
-    objectSet: list[ObjectSpec]
-    reportMissingObjectsInResults: bool | None = None
-
-
-@dataclass(slots=True)
-class RetrieveOptions(VimData):
-    vim_type: ClassVar[str] = "RetrieveOptions"
-    maxObjects: int | None = None
-
-
-@dataclass(slots=True)
-class DynamicProperty(VimData):
-    vim_type: ClassVar[str] = "DynamicProperty"
-    name: str
-    val: Any
-
-
-@dataclass(slots=True)
-class ObjectContent(VimData):
-    vim_type: ClassVar[str] = "ObjectContent"
-    obj: MoRef
-    propSet: list[DynamicProperty] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class RetrieveResult(VimData):
-    vim_type: ClassVar[str] = "RetrieveResult"
-    token: str | None
-    objects: list[ObjectContent]
-
-
-@dataclass(slots=True)
-class WaitOptions(VimData):
-    vim_type: ClassVar[str] = "WaitOptions"
-    maxWaitSeconds: int | None = None
-    maxObjectUpdates: int | None = None
-
-
-@dataclass(slots=True)
-class UpdateSet(VimData):
-    vim_type: ClassVar[str] = "UpdateSet"
-    version: str
-    filterSet: list[PropertyFilterUpdate] = field(default_factory=list)
-    truncated: bool | None = None
 
 
 #: How a waiting call is answered: an UpdateSet, None (nothing changed in time), or a fault.

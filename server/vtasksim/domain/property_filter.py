@@ -10,38 +10,15 @@ one level down (``info.state``, ``info.progress``), as vCenter does; without, th
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.query import ObjectUpdate, PropertyChange, PropertyFilterSpec
 from vtasksim.domain.vmodl import MoRef, VimData
 
 if TYPE_CHECKING:
-    from vtasksim.domain.property_collector import PropertyCollector, PropertyFilterSpec
+    from vtasksim.domain.property_collector import PropertyCollector
     from vtasksim.domain.session_manager import Session
-
-
-@dataclass(slots=True)
-class PropertyChange(VimData):
-    vim_type: ClassVar[str] = "PropertyChange"
-    name: str
-    op: str  # PropertyChangeOp: add, remove, assign, indirectRemove
-    val: Any = None
-
-
-@dataclass(slots=True)
-class ObjectUpdate(VimData):
-    vim_type: ClassVar[str] = "ObjectUpdate"
-    kind: str  # ObjectUpdateKind: modify, enter, leave
-    obj: MoRef
-    changeSet: list[PropertyChange] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class PropertyFilterUpdate(VimData):
-    vim_type: ClassVar[str] = "PropertyFilterUpdate"
-    filter: MoRef
-    objectSet: list[ObjectUpdate] = field(default_factory=list)
 
 
 Snapshot = dict[str, Any]

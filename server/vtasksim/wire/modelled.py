@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from vtasksim.domain import property_collector as pc
+from vtasksim.domain import query
 from vtasksim.domain import task
 from vtasksim.domain.vmodl import KeyAnyValue, LocalizableMessage, LocalizedMethodFault
 
@@ -18,13 +18,13 @@ MODELLED_TYPES: dict[str, Callable[..., Any]] = {
         KeyAnyValue,
         LocalizableMessage,
         LocalizedMethodFault,
-        pc.PropertyFilterSpec,
-        pc.PropertySpec,
-        pc.ObjectSpec,
-        pc.SelectionSpec,
-        pc.TraversalSpec,
-        pc.RetrieveOptions,
-        pc.WaitOptions,
+        query.PropertyFilterSpec,
+        query.PropertySpec,
+        query.ObjectSpec,
+        query.SelectionSpec,
+        query.TraversalSpec,
+        query.RetrieveOptions,
+        query.WaitOptions,
         task.TaskReasonSystem,
         task.TaskReasonUser,
         task.TaskReasonAlarm,
