@@ -7,7 +7,7 @@ same name, and writes the reply; the rules live in ``vtasksim.domain``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, Callable, TypeVar
 
 from spyne import ServiceBase, rpc
@@ -22,23 +22,24 @@ from vtasksim.wire.cookies import session_key, set_cookie_value
 from vtasksim.wire.decoding import Vim25Reader
 from vtasksim.wire.encoding import ANY_TYPE, Vim25Writer, writer_for
 from vtasksim.wire.envelope import response_body
+from vtasksim.wire.modelled import MODELLED_TYPES
 from vtasksim.wire.models import VimXml
 from vtasksim.wire.protocol import api_version
 
 T = TypeVar("T", bound=ManagedObject)
 
 
-def vim_method(*arguments: Any, **names: str) -> Callable:
+def vim_method(*arguments: Any) -> Callable:
     """Declare a vim method: its arguments in order, ``_this`` first.
 
-    The Python function takes ``this`` where the wire says ``_this``; other argument names are
-    the vim names. ``names`` maps further Python names to wire names where they differ.
+    The function is named as the vim method; it takes ``this`` where the wire says ``_this``, and
+    every other argument under its vim name.
     """
 
     def declare(function: Callable) -> Callable:
         return rpc(
             *arguments,
-            _in_arg_names={"this": "_this", **names},
+            _in_arg_names={"this": "_this"},
             _returns=VimXml,
             _in_message_name=function.__name__,
             _out_message_name=f"{function.__name__}Response",
@@ -66,25 +67,22 @@ class Call:
     def writer(self) -> Vim25Writer:
         return writer_for(self.types, self.version)
 
-    @cached_property
+    @property
     def reader(self) -> Vim25Reader:
-        from vtasksim.wire.modelled import MODELLED_TYPES
+        return reader_for(self.types)
 
-        return Vim25Reader(self.types, MODELLED_TYPES)
-
-    def target(
-        self, this: MoRef | None, managed_type: str, kind: type[T],
-        prop: str | None = None, privilege_on: MoRef | None = None,
-    ) -> T:  # fmt: skip
-        """The managed object ``_this`` names, once the caller may call the method on it.
+    def target(self, this: MoRef | None, kind: type[T], prop: str | None = None, privilege_on: MoRef | None = None) -> T:
+        """The managed object of type ``kind`` that ``_this`` names, once the caller may call the
+        method on it.
 
         In vCenter's order: MethodNotFound when ``_this`` is of another type than the method's,
         or the client's API version predates the method; NotAuthenticated without a live
         session; ManagedObjectNotFound when no such object exists; NoPermission when the
         session's user lacks the method's privilege (on ``privilege_on``, by default ``_this``).
+        ``prop``: the property a Fetch reads (a few need no session).
         """
         ref = self.moref(this, "_this")
-        info = self.check_method(ref, managed_type)
+        info = self.check_method(ref, kind.vim_type)
         sessions = self.simulator.session_manager
         if needs_session(ref.type, self.method, prop):
             self.session = sessions.authenticate(self.cookie_session_key(), ref, "System.View")
@@ -134,6 +132,11 @@ class Call:
         return response_body(self.method, self.writer, returnval, declared)
 
 
+@cache
+def reader_for(types: TypeSystem) -> Vim25Reader:
+    return Vim25Reader(types, MODELLED_TYPES)
+
+
 def call_of(ctx: Any) -> Call:
     call = ctx.udc
     if call is None:
@@ -143,6 +146,4 @@ def call_of(ctx: Any) -> Call:
 
 
 class VimService(ServiceBase):
-    """Base of the per-type services; ``managed_type`` is the vim type whose methods it serves."""
-
-    managed_type = "ManagedObject"
+    """Base of the per-type services."""

@@ -19,7 +19,7 @@ class ManagedObjectService(VimService):
     def Fetch(ctx: Any, this: Any, prop: str) -> Any:
         call = call_of(ctx)
         path = prop.strip()
-        obj = call.target(this, "ManagedObject", ManagedObject, prop=path)
+        obj = call.target(this, ManagedObject, prop=path)
         if isinstance(obj, ServiceInstance) and path == "content":
             return call.reply(obj.retrieve_content(call.version))
         return call.reply(obj.read_property(path, call.session))

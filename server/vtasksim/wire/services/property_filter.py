@@ -10,11 +10,10 @@ from vtasksim.wire.services import VimService, call_of, vim_method
 
 
 class PropertyFilterService(VimService):
-    managed_type = "PropertyFilter"
 
     @vim_method(RequiredMoRef)
     def DestroyPropertyFilter(ctx: Any, this: Any) -> Any:
         call = call_of(ctx)
-        property_filter = call.target(this, "PropertyFilter", PropertyFilter)
+        property_filter = call.target(this, PropertyFilter)
         property_filter.collector.destroy_filter(call.session, property_filter.ref)
         return call.reply()

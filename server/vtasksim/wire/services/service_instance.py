@@ -10,16 +10,15 @@ from vtasksim.wire.services import VimService, call_of, vim_method
 
 
 class ServiceInstanceService(VimService):
-    managed_type = "ServiceInstance"
 
     @vim_method(RequiredMoRef)
     def RetrieveServiceContent(ctx: Any, this: Any) -> Any:
         call = call_of(ctx)
-        service_instance = call.target(this, "ServiceInstance", ServiceInstance)
+        service_instance = call.target(this, ServiceInstance)
         return call.reply(service_instance.retrieve_content(call.version), "ServiceContent")
 
     @vim_method(RequiredMoRef)
     def CurrentTime(ctx: Any, this: Any) -> Any:
         call = call_of(ctx)
-        service_instance = call.target(this, "ServiceInstance", ServiceInstance)
+        service_instance = call.target(this, ServiceInstance)
         return call.reply(service_instance.current_time(), "xsd:dateTime")

@@ -10,12 +10,11 @@ from vtasksim.wire.services import VimService, call_of, vim_method
 
 
 class SessionManagerService(VimService):
-    managed_type = "SessionManager"
 
     @vim_method(RequiredMoRef, RequiredString, RequiredString, String)
     def Login(ctx: Any, this: Any, userName: str, password: str, locale: str | None) -> Any:
         call = call_of(ctx)
-        manager = call.target(this, "SessionManager", SessionManager)
+        manager = call.target(this, SessionManager)
         ip_address, user_agent = call.peer()
         session = manager.login(userName, password, locale, ip_address, user_agent)
         call.set_session_cookie(session.key)
@@ -24,12 +23,12 @@ class SessionManagerService(VimService):
     @vim_method(RequiredMoRef)
     def Logout(ctx: Any, this: Any) -> Any:
         call = call_of(ctx)
-        manager = call.target(this, "SessionManager", SessionManager)
+        manager = call.target(this, SessionManager)
         manager.logout(call.session)
         return call.reply()
 
     @vim_method(RequiredMoRef, RequiredString, RequiredString)
     def SessionIsActive(ctx: Any, this: Any, sessionID: str, userName: str) -> Any:
         call = call_of(ctx)
-        manager = call.target(this, "SessionManager", SessionManager)
+        manager = call.target(this, SessionManager)
         return call.reply(manager.session_is_active(sessionID, userName), "xsd:boolean")

@@ -12,24 +12,23 @@ from vtasksim.wire.services import VimService, call_of, vim_method
 
 
 class TaskService(VimService):
-    managed_type = "Task"
 
     @vim_method(RequiredMoRef)
     def CancelTask(ctx: Any, this: Any) -> Any:
         call = call_of(ctx)
-        call.target(this, "Task", Task).cancel()
+        call.target(this, Task).cancel()
         return call.reply()
 
     @vim_method(RequiredMoRef, RequiredInt)
     def UpdateProgress(ctx: Any, this: Any, percentDone: int) -> Any:
         call = call_of(ctx)
-        call.target(this, "Task", Task).update_progress(percentDone)
+        call.target(this, Task).update_progress(percentDone)
         return call.reply()
 
     @vim_method(RequiredMoRef, RequiredString, VimXml, VimXml)
     def SetTaskState(ctx: Any, this: Any, state: str, result: Any, fault: Any) -> Any:
         call = call_of(ctx)
-        task = call.target(this, "Task", Task)
+        task = call.target(this, Task)
         new_state = _task_state(state)
         stored_fault: LocalizedMethodFault | None = call.read(fault, "LocalizedMethodFault", "fault")
         task.set_state(new_state, result=call.read(result, "xsd:anyType", "result"), fault=stored_fault)
@@ -38,7 +37,7 @@ class TaskService(VimService):
     @vim_method(RequiredMoRef, RequiredVimXml)
     def SetTaskDescription(ctx: Any, this: Any, description: Any) -> Any:
         call = call_of(ctx)
-        task = call.target(this, "Task", Task)
+        task = call.target(this, Task)
         task.set_description(call.read(description, "LocalizableMessage", "description"))
         return call.reply()
 

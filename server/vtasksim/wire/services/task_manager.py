@@ -10,7 +10,6 @@ from vtasksim.wire.services import VimService, call_of, vim_method
 
 
 class TaskManagerService(VimService):
-    managed_type = "TaskManager"
 
     @vim_method(RequiredMoRef, RequiredMoRef, RequiredString, String, RequiredBool, String, String)
     def CreateTask(
@@ -19,7 +18,7 @@ class TaskManagerService(VimService):
     ) -> Any:  # fmt: skip
         call = call_of(ctx)
         entity = call.moref(obj, "obj")
-        manager = call.target(this, "TaskManager", TaskManager, privilege_on=entity)
+        manager = call.target(this, TaskManager, privilege_on=entity)
         info = manager.create_task(
             entity, taskTypeId.strip(), call.session.info.userName, cancelable,
             parent_task_key=parentTaskKey, activation_id=activationId,
