@@ -1,12 +1,16 @@
 """``make bench``: how fast the real server answers, and what each task costs it in memory.
 
-Starts ``vtasksim serve`` on a generated fixture of running tasks and drives UpdateProgress and
-Fetch(Task.info) over keep-alive HTTP/1.1 at 1 and 8 connections (one request in flight per
-connection, each connection on its own task). For each run it prints requests/s, p50/p99
-latency, the server's CPU time per request (from /proc/<pid>/stat) and the load generator's own,
-so a reader can see which side was the bottleneck. Then it starts servers with a few and with
-many tasks and prints the resident memory each extra task costs, next to the Python heap a
-loaded task keeps (heap_probe.py), since RSS also keeps what parsing the fixture left behind.
+Starts ``vtasksim serve`` on a generated fixture of running tasks and drives UpdateProgress,
+Fetch(Task.info) and CreateTask over keep-alive HTTP/1.1 at 1 and 8 connections (one request in
+flight per connection, each connection on its own task and session). For each run it prints
+requests/s, p50/p99 latency, the server's CPU time per request (from /proc/<pid>/stat) and the
+load generator's own, so a reader can see which side was the bottleneck.
+
+Then memory. The headline: a server on a tiny fixture creates 20,000 tasks by CreateTask over
+the wire, and its RSS growth / 20,000 is the memory per task (with the CreateTask rate). Last,
+fixture loading: servers started with a few and with 5,000 more tasks in the YAML fixture; their
+RSS difference per task is mostly the YAML parse's peak that the allocator keeps, so the Python
+heap a loaded task keeps (heap_probe.py) is printed next to it.
 """
 
 from __future__ import annotations
@@ -27,12 +31,17 @@ from typing import Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fixture_files import task_key, write_fixture  # noqa: E402
-from loadgen import FETCH_INFO, UPDATE_PROGRESS, Connection, Operation, Tally, login, pick_loop  # noqa: E402
+from loadgen import CREATE_TASK, FETCH_INFO, UPDATE_PROGRESS, Connection, Operation, Tally, login, pick_loop, run_event_loop  # noqa: E402
 from server_process import REPO, ServerProcess, machine_busy_seconds, start_server  # noqa: E402
 
-OPERATIONS = (UPDATE_PROGRESS, FETCH_INFO)
+# CreateTask last: the tasks it creates stay in the server, and must not be there for the other runs.
+OPERATIONS = (UPDATE_PROGRESS, FETCH_INFO, CREATE_TASK)
 BASE_TASKS = 8  # the tasks every server has: one per connection of the widest run
 HEAP_PROBE_TASKS = 1_000  # tracemalloc slows loading several-fold; the per-task figure is steady by then
+CREATE_CONNECTIONS = 4  # enough to keep the single-threaded server busy without a queue in front of it
+CREATE_WARMUP_TASKS = 200  # first-use caches and buffers, so that they are in the baseline RSS, not in the tasks
+CREATE_SETTLE_SECONDS = 0.5
+CREATE_DEADLINE_SECONDS = 600.0  # only a hung server takes this long
 BENCH = Path(__file__).resolve().parent
 
 
@@ -55,7 +64,22 @@ class RunResult:
 
 
 @dataclass
-class MemoryResult:
+class CreateTaskMemoryResult:
+    base_tasks: int  # in the fixture the server started on
+    created_tasks: int  # measured, after the warm-up ones
+    connections: int
+    seconds: float
+    tasks_per_second: float
+    server_cpu_us_per_task: float
+    rss_before_kib: int
+    rss_after_kib: int
+    kib_per_task: float
+    errors: int
+    first_error: str | None
+
+
+@dataclass
+class FixtureMemoryResult:
     base_tasks: int
     loaded_tasks: int
     base_start_seconds: float
@@ -156,13 +180,50 @@ def _pin(server: ServerProcess, args: argparse.Namespace) -> None:
     os.sched_setaffinity(0, set(cpus[:-1]))
 
 
-def run_memory(workdir: Path, args: argparse.Namespace) -> MemoryResult:
+def run_create_task_memory(workdir: Path, args: argparse.Namespace) -> CreateTaskMemoryResult:
+    """RSS a task created at run time costs: a server on a tiny fixture, before and after ``--memory-tasks`` CreateTasks."""
+    server = start_server(write_fixture(workdir / "memory-base.yaml", BASE_TASKS))
+    address = (server.host, server.port)
+    host = f"{server.host}:{server.port}"
+    pool: list[Connection] = []
+    try:
+        for _ in range(CREATE_CONNECTIONS):
+            pool.append(Connection(address, CREATE_TASK.requests_for(host, "", login(address)), CREATE_TASK.expected))
+        warmup = run_event_loop(pool, CREATE_DEADLINE_SECONDS, max_requests=CREATE_WARMUP_TASKS)
+        rss_before, server_cpu = server.rss_kib(), server.cpu_seconds()
+        tally = run_event_loop(pool, CREATE_DEADLINE_SECONDS, max_requests=args.memory_tasks)
+        server_cpu = server.cpu_seconds() - server_cpu
+        time.sleep(CREATE_SETTLE_SECONDS)  # let the server finish whatever the last responses left it to do
+        rss_after = server.rss_kib()
+    finally:
+        for connection in pool:
+            connection.close()
+        server.stop()
+    created = max(tally.completed, 1)
+    return CreateTaskMemoryResult(
+        base_tasks=BASE_TASKS,
+        created_tasks=tally.completed,
+        connections=CREATE_CONNECTIONS,
+        seconds=tally.wall_seconds,
+        tasks_per_second=tally.completed / tally.wall_seconds,
+        server_cpu_us_per_task=server_cpu / created * 1e6,
+        rss_before_kib=rss_before,
+        rss_after_kib=rss_after,
+        kib_per_task=(rss_after - rss_before) / created,
+        # A request the deadline kept from being sent is a task that was not created.
+        errors=warmup.errors + tally.errors + (args.memory_tasks - tally.completed),
+        first_error=warmup.first_error or tally.first_error,
+    )
+
+
+def run_fixture_memory(workdir: Path, args: argparse.Namespace) -> FixtureMemoryResult:
+    """What loading tasks from the YAML fixture costs: servers with a few and with ``--fixture-tasks`` more."""
     base = _memory_sample(write_fixture(workdir / "memory-base.yaml", BASE_TASKS), BASE_TASKS)
-    loaded_count = BASE_TASKS + args.memory_tasks
+    loaded_count = BASE_TASKS + args.fixture_tasks
     loaded = _memory_sample(write_fixture(workdir / "memory-loaded.yaml", loaded_count), loaded_count)
-    probe_count = BASE_TASKS + min(args.memory_tasks, HEAP_PROBE_TASKS)
+    probe_count = BASE_TASKS + min(args.fixture_tasks, HEAP_PROBE_TASKS)
     heap, heap_error = _heap_probe(workdir, probe_count)
-    return MemoryResult(
+    return FixtureMemoryResult(
         base_tasks=BASE_TASKS,
         loaded_tasks=loaded_count,
         base_start_seconds=base["start_seconds"],
@@ -171,7 +232,7 @@ def run_memory(workdir: Path, args: argparse.Namespace) -> MemoryResult:
         loaded_rss_kib=loaded["rss_start"],
         base_rss_after_fetch_kib=base["rss_fetched"],
         loaded_rss_after_fetch_kib=loaded["rss_fetched"],
-        kib_per_task=(loaded["rss_fetched"] - base["rss_fetched"]) / args.memory_tasks,
+        kib_per_task=(loaded["rss_fetched"] - base["rss_fetched"]) / args.fixture_tasks,
         fetch_errors=base["errors"] + loaded["errors"],
         heap_probe_tasks=probe_count - BASE_TASKS,
         heap_kib_per_task=heap.get("kib_per_task"),
@@ -249,32 +310,67 @@ def print_throughput(results: Sequence[RunResult], rss: dict[str, int]) -> None:
             print(f"first error in {r.scenario} × {r.connections}: {r.first_error}")
 
 
-def print_memory(memory: MemoryResult) -> None:
+def print_create_task_memory(memory: CreateTaskMemoryResult) -> None:
+    print(
+        f"Memory per task (the headline): {memory.created_tasks:,} tasks created by CreateTask over {memory.connections}"
+        f" keep-alive connections,\non a server started with {memory.base_tasks} tasks, after login and"
+        f" {CREATE_WARMUP_TASKS} unmeasured CreateTasks"
+    )
+    print(
+        f"  server RSS:                        {memory.rss_before_kib:,} KiB before, {memory.rss_after_kib:,} KiB"
+        f" {CREATE_SETTLE_SECONDS:g} s after the last response"
+    )
+    print(f"  memory per task (CreateTask, RSS): {memory.kib_per_task:8.2f} KiB     RSS growth / tasks created")
+    print(
+        f"  CreateTask rate:                   {memory.tasks_per_second:8,.0f} tasks/s in {memory.seconds:.1f} s,"
+        f" {memory.server_cpu_us_per_task:.0f} µs server CPU per task; errors: {memory.errors}"
+    )
+    if memory.first_error:
+        print(f"  first error: {memory.first_error}")
+
+
+def print_fixture_memory(memory: FixtureMemoryResult) -> None:
+    added = memory.loaded_tasks - memory.base_tasks
+    print(
+        "Fixture loading (start-up cost, not the headline): servers started on YAML fixtures of"
+        f" {memory.base_tasks} and {memory.loaded_tasks:,} tasks"
+    )
     print(f"{'server':<10}{'tasks':>8}{'start s':>9}{'RSS at start':>16}{'RSS after Fetch':>18}")
     for name, tasks, seconds, start, fetched in (
         ("base", memory.base_tasks, memory.base_start_seconds, memory.base_rss_kib, memory.base_rss_after_fetch_kib),
         ("loaded", memory.loaded_tasks, memory.loaded_start_seconds, memory.loaded_rss_kib, memory.loaded_rss_after_fetch_kib),
     ):
         print(f"{name:<10}{tasks:>8,}{seconds:>9.1f}{start:>12,} KiB{fetched:>14,} KiB")
-    added = memory.loaded_tasks - memory.base_tasks
-    print(f"memory per task (RSS):  {memory.kib_per_task:6.2f} KiB   RSS difference / {added:,} tasks; fetch errors: {memory.fetch_errors}")
+    loading_ms = (memory.loaded_start_seconds - memory.base_start_seconds) / added * 1e3
+    print(
+        f"  memory per task (fixture, RSS):    {memory.kib_per_task:8.2f} KiB     RSS difference / {added:,} tasks;"
+        f" fetch errors: {memory.fetch_errors}"
+    )
     if memory.heap_kib_per_task is None:
-        print(f"memory per task (heap): n/a ({memory.heap_probe_error})")
+        print(f"  memory per task (fixture, heap):   n/a ({memory.heap_probe_error})")
     else:
-        probed = f"{memory.heap_probe_tasks:,} tasks"
-        print(f"memory per task (heap): {memory.heap_kib_per_task:6.2f} KiB   what a loaded task keeps (tracemalloc, {probed});")
-        print(f"                        {memory.heap_peak_kib_per_task:6.2f} KiB   peak while loading the fixture, which RSS keeps")
+        probed = f"tracemalloc, {memory.heap_probe_tasks:,} tasks"
+        print(f"  memory per task (fixture, heap):   {memory.heap_kib_per_task:8.2f} KiB     what a loaded task keeps ({probed})")
+        print(f"  heap peak per task while loading:  {memory.heap_peak_kib_per_task:8.2f} KiB     the YAML parse tree: RSS keeps it")
+    print(f"  fixture load time per task:        {loading_ms:8.2f} ms      from the two start-up times")
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run (default 5)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each run (default 1)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 1 s runs, 0.3 s warm-up, 2,000 tasks for memory")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 1 s runs, 0.3 s warm-up, 2,000 CreateTasks and 1,000 fixture tasks for memory"
+    )
     parser.add_argument("--connections", type=_int_list, default=[1, 8], help="comma-separated connection counts (default 1,8)")
     parser.add_argument("--only", choices=[operation.name.split("(")[0] for operation in OPERATIONS], help="run one operation only")
     parser.add_argument("--server-tasks", type=int, default=0, help="running tasks in the throughput server (default: one per connection)")
-    parser.add_argument("--memory-tasks", type=int, default=20_000, help="tasks added to measure memory; 0 skips it (default 20000)")
+    parser.add_argument(
+        "--memory-tasks", type=int, default=20_000, help="tasks created by CreateTask to measure memory per task; 0 skips it (default 20000)"
+    )
+    parser.add_argument(
+        "--fixture-tasks", type=int, default=5_000, help="tasks added to the YAML fixture to measure its loading; 0 skips it (default 5000)"
+    )
     parser.add_argument(
         "--loadgen", choices=("auto", "epoll", "threads"), default="auto",
         help="auto (default): blocking calls for 1 connection, one epoll loop for more; threads: a thread per connection",
@@ -283,10 +379,11 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, help="run the throughput server under cProfile and write its stats here")
     parser.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
     args = parser.parse_args(argv)
-    if args.duration <= 0 or args.warmup < 0 or args.memory_tasks < 0:
-        parser.error("--duration must be positive; --warmup and --memory-tasks must not be negative")
+    if args.duration <= 0 or min(args.warmup, args.memory_tasks, args.fixture_tasks) < 0:
+        parser.error("--duration must be positive; --warmup, --memory-tasks and --fixture-tasks must not be negative")
     if args.quick:
-        args.duration, args.warmup, args.memory_tasks = 1.0, 0.3, min(args.memory_tasks, 2_000)
+        args.duration, args.warmup = 1.0, 0.3
+        args.memory_tasks, args.fixture_tasks = min(args.memory_tasks, 2_000), min(args.fixture_tasks, 1_000)
     if args.profile:
         args.profile = args.profile.resolve()  # the server runs in the repository root
     return args
@@ -310,15 +407,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         workdir = Path(directory)
         results, rss = run_throughput(workdir, args)
         print_throughput(results, rss)
-        memory = None
+        created = fixture = None
         if args.memory_tasks > 0:
-            print()
-            memory = run_memory(workdir, args)
-            print_memory(memory)
+            print(flush=True)
+            created = run_create_task_memory(workdir, args)
+            print_create_task_memory(created)
+        if args.fixture_tasks > 0:
+            print(flush=True)
+            fixture = run_fixture_memory(workdir, args)
+            print_fixture_memory(fixture)
     if args.json:
-        report = {"settings": _settings(args), "runs": [asdict(r) for r in results], **rss, "memory": asdict(memory) if memory else None}
+        memory = {"create_task": asdict(created) if created else None, "fixture": asdict(fixture) if fixture else None}
+        report = {"settings": _settings(args), "runs": [asdict(r) for r in results], **rss, "memory": memory}
         args.json.write_text(json.dumps(report, indent=2) + "\n")
-    failed = any(r.errors for r in results) or (memory is not None and memory.fetch_errors)
+    failed = any(r.errors for r in results) or (created and created.errors) or (fixture and fixture.fetch_errors)
     return 1 if failed else 0
 
 

@@ -10,6 +10,7 @@ process's CPU time.
 
 from __future__ import annotations
 
+import math
 import selectors
 import socket
 import threading
@@ -64,7 +65,11 @@ def http_request(host: str, operation_xml: str, cookie: str | None = None) -> by
 
 
 def _this(task: str, managed_type: str = "Task") -> str:
-    return f'<_this versionId="{API_VERSION}" type="{managed_type}">{task}</_this>'
+    return _moref("_this", managed_type, task)
+
+
+def _moref(name: str, managed_type: str, value: str) -> str:
+    return f'<{name} versionId="{API_VERSION}" type="{managed_type}">{value}</{name}>'
 
 
 def _argument(name: str, value: object) -> str:
@@ -81,6 +86,19 @@ def update_progress_requests(host: str, task: str, cookie: str | None) -> list[b
 
 def fetch_info_requests(host: str, task: str, cookie: str | None) -> list[bytes]:
     return [http_request(host, f'<Fetch xmlns="urn:vim25">{_this(task)}{_argument("prop", "info")}</Fetch>', cookie)]
+
+
+def create_task_requests(host: str, task: str, cookie: str | None) -> list[bytes]:
+    """CreateTask on the datacenters folder, as pyVmomi sends it; ``task`` is unused (each call makes a new one).
+
+    The bench fixtures register no extensions, so the server accepts any task type.
+    """
+    create = (
+        f'<CreateTask xmlns="urn:vim25">{_this("TaskManager", "TaskManager")}{_moref("obj", "Folder", "group-d1")}'
+        f'{_argument("taskTypeId", "com.example.bench")}{_argument("initiatedBy", "bench")}'
+        f'{_argument("cancelable", "true")}</CreateTask>'
+    )
+    return [http_request(host, create, cookie)]
 
 
 def login(address: tuple[str, int], user: str = "bench", password: str = "bench") -> str:
@@ -117,6 +135,7 @@ def fault_string(body: bytes) -> str:
 
 UPDATE_PROGRESS = Operation("UpdateProgress", update_progress_requests, b"<UpdateProgressResponse")
 FETCH_INFO = Operation("Fetch(Task.info)", fetch_info_requests, b"<FetchResponse")
+CREATE_TASK = Operation("CreateTask", create_task_requests, b"<CreateTaskResponse")
 
 
 def split_response(buffer: bytes | bytearray) -> tuple[int, bytes, int] | None:
@@ -228,20 +247,23 @@ class Connection:
         self.socket.close()
 
 
-def run_event_loop(connections: Sequence[Connection], seconds: float) -> Tally:
+def run_event_loop(connections: Sequence[Connection], seconds: float, max_requests: int | None = None) -> Tally:
     """Drive every connection from one thread with epoll until ``seconds`` have passed.
 
-    Sending stops at the deadline; the requests then in flight are still waited for and counted.
+    Sending stops at the deadline, or once ``max_requests`` requests have been sent; the requests
+    then in flight are still waited for and counted.
     """
     tally = Tally()
     selector = selectors.DefaultSelector()
     began = time.perf_counter()
     deadline = began + seconds
-    for connection in connections:
+    unsent = math.inf if max_requests is None else max_requests
+    in_flight = 0
+    for connection in connections[: min(len(connections), unsent)]:
         connection.socket.setblocking(False)
         selector.register(connection.socket, selectors.EVENT_READ, connection)
         connection.send()
-    in_flight = len(connections)
+        in_flight, unsent = in_flight + 1, unsent - 1
     while in_flight:
         for key, _ in selector.select(timeout=5.0) or _timed_out():
             connection = key.data
@@ -254,13 +276,14 @@ def run_event_loop(connections: Sequence[Connection], seconds: float) -> Tally:
                 connection.reconnect()
                 connection.socket.setblocking(False)
                 selector.register(connection.socket, selectors.EVENT_READ, connection)
-            if time.perf_counter() < deadline:
+            if unsent > 0 and time.perf_counter() < deadline:
                 connection.send()
+                unsent -= 1
             else:
                 in_flight -= 1
     tally.wall_seconds = time.perf_counter() - began
-    for connection in connections:
-        selector.unregister(connection.socket)
+    for key in list(selector.get_map().values()):
+        selector.unregister(key.fileobj)
     selector.close()
     return tally
 
