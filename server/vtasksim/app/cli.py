@@ -68,8 +68,11 @@ def serve(args: argparse.Namespace) -> int:
     address = listening.getHost()
     host = f"[{address.host}]" if ":" in address.host else address.host
     scheme = "https" if args.tls or args.cert else "http"
-    print(f"vtasksim listening on {scheme}://{host}:{address.port}/sdk", flush=True)
-    reactor.run()  # Twisted stops cleanly on SIGINT and SIGTERM
+    ready = f"vtasksim listening on {scheme}://{host}:{address.port}/sdk"
+    # Said once the reactor runs: its SIGINT and SIGTERM handlers are in place by then, so a
+    # signal sent the moment the line appears still stops the server cleanly.
+    reactor.callWhenRunning(print, ready, flush=True)
+    reactor.run()
     return 0
 
 
