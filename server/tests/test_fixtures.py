@@ -80,13 +80,8 @@ MINI_TABLE = {
 @pytest.fixture
 def mini_table(monkeypatch: pytest.MonkeyPatch) -> TypeSystem:
     table = TypeSystem(MINI_TABLE)
-    monkeypatch.setattr(fixtures, "_vim_types_or_none", lambda: table)
+    monkeypatch.setattr(fixtures, "vim_types", lambda: table)
     return table
-
-
-@pytest.fixture
-def no_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fixtures, "_vim_types_or_none", lambda: None)
 
 
 def load(text: str, **kwargs) -> Simulator:
@@ -604,46 +599,6 @@ def test_errors_name_file_line_and_field(text: str, message: str) -> None:
 # Errors in faults: judged by the vim type table when there is one
 
 ERROR_TASK = TASK + "    state: error\n    error:\n      fault: "  # the fault on line 8
-
-
-@pytest.mark.parametrize(
-    "fault, message",
-    [
-        ("{type: NotSupported}", "tasks[0].error.fault.type: NotSupported does not extend VimFault; a task's fault "
-         "must (only a cancelled task may hold RequestCanceled)"),
-        ("{type: RequestCanceled}", "tasks[0].error.fault.type: RequestCanceled is the fault of a canceled task; "
-         "set cancelled: true"),
-        ("{type: FileNotFund, file: x}", "tasks[0].error.fault.type: unknown fault type 'FileNotFund'; "
-         "did you mean 'FileNotFound'?"),
-        ("{type: KeyAnyValue}", "tasks[0].error.fault.type: KeyAnyValue is a vim data type, not a fault"),
-        ("{type: FileNotFound}", "tasks[0].error.fault.file: required field is missing"),
-        ("{type: FileNotFound, file: x, fil: y}", "tasks[0].error.fault.fil: unknown field; did you mean 'file'?"),
-        ("{type: InvalidPowerState, existingState: poweredOf}", "tasks[0].error.fault.existingState: "
-         "unknown VirtualMachinePowerState 'poweredOf'; did you mean 'poweredOff'?"),
-        ("{type: TaskInProgress, task: task-1}", "tasks[0].error.fault.task: expected a managed object reference "
-         "{type: ..., value: ...}, got 'task-1'"),
-    ],
-)  # fmt: skip
-def test_fault_errors_with_the_type_table(mini_table: TypeSystem, fault: str, message: str) -> None:
-    assert error_of(ERROR_TASK + fault + "\n") == f"x.yaml:8: {message}"
-
-
-@pytest.mark.parametrize(
-    "fault, message",
-    [
-        ("{type: NotSupported}", "tasks[0].error.fault.type: NotSupported does not extend VimFault; a task's fault "
-         "must (only a cancelled task may hold RequestCanceled)"),
-        ("{type: RequestCanceled}", "tasks[0].error.fault.type: RequestCanceled is the fault of a canceled task; "
-         "set cancelled: true"),
-    ],
-)  # fmt: skip
-def test_fault_errors_without_the_type_table(no_table: None, fault: str, message: str) -> None:
-    assert error_of(ERROR_TASK + fault + "\n") == f"x.yaml:8: {message}"
-
-
-def test_without_the_type_table_unknown_faults_pass_with_their_fields(no_table: None) -> None:
-    info = one_task(ERROR_TASK + "{type: FileNotFound, file: x.vmdk}\n").info
-    assert info.error.fault == DataObject("FileNotFound", {"file": "x.vmdk"})
 
 
 def test_request_canceled_is_accepted_on_a_cancelled_task(mini_table: TypeSystem) -> None:

@@ -29,9 +29,8 @@ coherent so that a client never sees a TaskInfo a vCenter could not produce):
 - Every MoRef a task holds must point at something the fixture declares: ``entity``,
   ``locked`` and reason references at ``objects`` (or the root folder), other MoRefs at
   objects or tasks; ``parentTaskKey``/``rootTaskKey`` at declared tasks.
-- Fault fields are checked against the vim type table (``vim_types.json``) when it exists:
-  known fault type, extends VimFault, known field names, required fields present, enum values.
-  Without the table only the faults the domain itself defines can be judged.
+- Fault fields are checked against the vim type table (``vim_types.json``): known fault type,
+  extends VimFault, known field names, required fields present, enum values.
 - ``users`` entries have ``role`` (a vCenter system role) or ``privileges``, not both; an
   ``extensions`` entry may have ``description: {label, summary}`` (both default to its key).
   Both sections go to the Simulator; :class:`Fixture` also keeps them as written.
@@ -45,7 +44,6 @@ then only fields that differ from the defaults win. A task's own ``cancelDelay``
 from __future__ import annotations
 
 import difflib
-import inspect
 import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
@@ -73,7 +71,15 @@ from vtasksim.domain.task import (
     TaskState,
 )
 from vtasksim.domain.typesystem import FieldInfo, TypeSystem, vim_types
-from vtasksim.domain.vmodl import DataObject, KeyAnyValue, LocalizableMessage, LocalizedMethodFault, MoRef, TypedValue
+from vtasksim.domain.vmodl import (
+    DataObject,
+    KeyAnyValue,
+    LocalizableMessage,
+    LocalizedMethodFault,
+    MoRef,
+    TypedValue,
+    array_type_of,
+)
 
 SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 
@@ -103,7 +109,6 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_INT32 = range(-(2**31), 2**31)
 
 
 class FixtureError(Exception):
@@ -696,38 +701,11 @@ def _any_value(at: _At, read_ref: Callable[[_At], MoRef] = _any_ref) -> Any:
         items = [_any_value(item, read_ref) for item in _items(at)]
         if any(isinstance(item, TypedValue) for item in items):
             raise at.fail("a list inside a list has no vim type")
-        return TypedValue(_array_type(items), items)
+        return TypedValue(array_type_of(items), items)
     value = _scalar(at)
     if value is None:
         raise at.fail("expected a value, got nothing")
     return value
-
-
-def _array_type(items: Sequence[Any]) -> str:
-    kinds = {_array_item_kind(item) for item in items}
-    if kinds == {"Int", "Long"}:
-        return "ArrayOfLong"
-    if kinds <= {"Int", "Long", "Double"} and "Double" in kinds:
-        return "ArrayOfDouble"
-    if len(kinds) == 1:
-        return f"ArrayOf{kinds.pop()}"
-    return "ArrayOfString" if not kinds else "ArrayOfAnyType"
-
-
-def _array_item_kind(item: Any) -> str:
-    if isinstance(item, bool):
-        return "Boolean"
-    if isinstance(item, int):
-        return "Int" if item in _INT32 else "Long"
-    if isinstance(item, float):
-        return "Double"
-    if isinstance(item, datetime):
-        return "DateTime"
-    if isinstance(item, MoRef):
-        return "ManagedObjectReference"
-    if isinstance(item, str):
-        return "String"
-    return "AnyType"
 
 
 # reason
@@ -783,54 +761,24 @@ def _fault(at: _At, cancelled: bool) -> DataObject:
         raise at.fail("required field is missing (the fault's vim type, such as InvalidState)",
                       at.child(at.node, "type").path)
     name = _str(type_at, _TYPE_NAME, "a vim fault type")
-    types = _vim_types_or_none()
+    types = vim_types()
     _check_fault_type(type_at, name, cancelled, types)
-    if types is None:
-        found = _fields(at, None)
-        return DataObject(name, {n: _any_value(v, _moref) for n, v in found.items() if n != "type"})
     return DataObject(name, _data_fields(at, name, types))
 
 
-def _vim_types_or_none() -> TypeSystem | None:
-    # The table is generated from pyVmomi by another tool; until it exists, judge what we can.
-    try:
-        return vim_types()
-    except FileNotFoundError:
-        return None
-
-
-#: The faults the domain defines, to judge a fault type when the vim type table is missing.
-_DOMAIN_FAULTS: dict[str, type[domain_faults.MethodFault]] = {
-    cls.vim_type: cls
-    for name, cls in vars(domain_faults).items()
-    if inspect.isclass(cls) and issubclass(cls, domain_faults.MethodFault) and not name.startswith("_")
-}
-
-
-def _check_fault_type(at: _At, name: str, cancelled: bool, types: TypeSystem | None) -> None:
-    if types is not None:
-        if types.has_type(name) and types.type(name).kind != "fault":
-            raise at.fail(f"{name} is a vim {types.type(name).kind} type, not a fault")
-        if not types.has_type(name):
-            raise at.fail(f"unknown fault type {name!r}{_suggest(name, _fault_names(types))}")
-        extends_vim_fault = types.is_subtype(name, "VimFault")
-    else:
-        known = _DOMAIN_FAULTS.get(name)
-        extends_vim_fault = known is None or issubclass(known, domain_faults.VimFault)
+def _check_fault_type(at: _At, name: str, cancelled: bool, types: TypeSystem) -> None:
+    if types.has_type(name) and types.type(name).kind != "fault":
+        raise at.fail(f"{name} is a vim {types.type(name).kind} type, not a fault")
+    if not types.has_type(name):
+        raise at.fail(f"unknown fault type {name!r}{_suggest(name, types.type_names('fault'))}")
     if name == "RequestCanceled":
         if not cancelled:
             raise at.fail("RequestCanceled is the fault of a canceled task; set cancelled: true")
         return
-    if not extends_vim_fault:
+    if not types.is_subtype(name, "VimFault"):
         raise at.fail(
             f"{name} does not extend VimFault; a task's fault must (only a cancelled task may hold RequestCanceled)"
         )
-
-
-def _fault_names(types: TypeSystem) -> list[str]:
-    # TypeSystem has no public listing of its types; suggestions are worth reading its table.
-    table = getattr(types, "_types", {})
-    return [name for name, info in table.items() if info.kind == "fault"]
 
 
 def _data_fields(at: _At, type_name: str, types: TypeSystem) -> dict[str, Any]:

@@ -65,6 +65,10 @@ class TypeSystem:
     def type(self, name: str) -> TypeInfo:
         return self._types[name]
 
+    def type_names(self, kind: str | None = None) -> list[str]:
+        """Every type's name, or those of one kind ("data", "fault", "enum")."""
+        return [name for name, info in self._types.items() if kind is None or info.kind == kind]
+
     def ancestors(self, name: str) -> Iterable[str]:
         """``name`` itself, then its base, up to the root."""
         while name in self._types:

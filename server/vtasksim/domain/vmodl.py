@@ -95,28 +95,47 @@ class LocalizedMethodFault(VimData):
 def array_type_of(items: list[Any]) -> str:
     """The vim array type of a list sent as one anyType value: ArrayOfString, ArrayOfManagedObjectReference …"""
     kinds = {_item_type_name(item) for item in items}
+    if not kinds:
+        return "ArrayOfString"
     if len(kinds) == 1:
         return f"ArrayOf{kinds.pop()}"
     if kinds <= {"Int", "Long"}:
         return "ArrayOfLong"
+    if kinds <= {"Int", "Long", "Double"}:
+        return "ArrayOfDouble"
     return "ArrayOfAnyType"
 
 
+#: The vim names of the primitive types, as an ArrayOf… type spells them.
+_PRIMITIVE_NAMES = {"xsd:boolean": "Boolean", "xsd:int": "Int", "xsd:long": "Long", "xsd:double": "Double",
+                    "xsd:dateTime": "DateTime", "xsd:string": "String", "xsd:base64Binary": "Base64Binary"}  # fmt: skip
+
+
+def xsd_type_of(value: Any) -> str | None:
+    """The xsd type a plain Python value takes as an anyType value; None for anything else."""
+    if isinstance(value, bool):
+        return "xsd:boolean"
+    if isinstance(value, int):
+        return "xsd:int" if -(2**31) <= value < 2**31 else "xsd:long"
+    if isinstance(value, float):
+        return "xsd:double"
+    if isinstance(value, datetime):
+        return "xsd:dateTime"
+    if isinstance(value, str):
+        return "xsd:string"
+    if isinstance(value, bytes):
+        return "xsd:base64Binary"
+    return None
+
+
 def _item_type_name(item: Any) -> str:
-    if isinstance(item, bool):
-        return "Boolean"
-    if isinstance(item, int):
-        return "Int" if -(2**31) <= item < 2**31 else "Long"
-    if isinstance(item, float):
-        return "Double"
-    if isinstance(item, datetime):
-        return "DateTime"
-    if isinstance(item, str):
-        return "String"
+    primitive = xsd_type_of(item)
+    if primitive is not None:
+        return _PRIMITIVE_NAMES[primitive]
     if isinstance(item, MoRef):
         return "ManagedObjectReference"
     if isinstance(item, (VimData, DataObject)):
         return item.vim_type
-    if isinstance(item, TypedValue):
-        return item.type.removeprefix("xsd:")[:1].upper() + item.type.removeprefix("xsd:")[1:]
+    if isinstance(item, TypedValue) and item.type in _PRIMITIVE_NAMES:
+        return _PRIMITIVE_NAMES[item.type]
     return "AnyType"

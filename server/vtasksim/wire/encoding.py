@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from vtasksim.domain.typesystem import FieldInfo, TypeSystem
-from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue, VimData, array_type_of
+from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue, VimData, array_type_of, xsd_type_of
 from vtasksim.wire.namespaces import VIM25, XSI_TYPE
 
 ANY_TYPE = "xsd:anyType"
@@ -46,21 +46,6 @@ def _primitive_text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-
-
-def _xsd_type_of(value: Any) -> str:
-    """The xsi:type a plain Python value takes in an anyType field."""
-    if isinstance(value, bool):
-        return "xsd:boolean"
-    if isinstance(value, int):
-        return "xsd:int" if -(2**31) <= value < 2**31 else "xsd:long"
-    if isinstance(value, float):
-        return "xsd:double"
-    if isinstance(value, datetime):
-        return "xsd:dateTime"
-    if isinstance(value, bytes):
-        return "xsd:base64Binary"
-    return "xsd:string"
 
 
 def array_item_type(array_type: str) -> str:
@@ -111,7 +96,7 @@ class Vim25Writer:
             self._fill_typed(element, value)
         else:
             if declared == ANY_TYPE:
-                element.set(XSI_TYPE, _xsd_type_of(value))
+                element.set(XSI_TYPE, xsd_type_of(value) or "xsd:string")
             element.text = _primitive_text(value)
 
     def _fill_moref(self, element: etree._Element, ref: MoRef, declared: str) -> None:
