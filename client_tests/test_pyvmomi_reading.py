@@ -267,3 +267,13 @@ def test_a_2_5_client_reads_task_info_without_a_description(server, stub, tasks)
     info = vim.Task(key, logged_in_stub(server.url, V2_5)).info
     assert (info.key, info.state, info.entityName) == (key, "running", POOL_ENTITY[1])
     assert info.description is None
+
+
+def test_task_extends_extensible_managed_object(stub, tasks) -> None:
+    """Reference: vim.Task ":extends: vim.ExtensibleManagedObject": its custom-field properties
+    exist (and are empty), so reading them is no InvalidProperty."""
+    from pyVmomi import vim
+
+    task = vim.Task(tasks.take(state="queued", cancelable=False), stub)
+    assert list(task.value) == []
+    assert list(task.availableField) == []

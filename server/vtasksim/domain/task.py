@@ -130,10 +130,14 @@ class TaskBehaviour:
 
 
 class Task(ManagedObject):
-    """vim.Task: used to monitor and potentially cancel long running operations."""
+    """vim.Task: used to monitor and potentially cancel long running operations.
+
+    It extends vim.ExtensibleManagedObject, whose custom fields (``value``, ``availableField``)
+    no task of the simulator has: they read as empty, as on a vCenter without custom fields.
+    """
 
     vim_type = "Task"
-    vim_properties = ("info",)
+    vim_properties = ("info", "value", "availableField")
 
     def __init__(
         self,
@@ -147,6 +151,14 @@ class Task(ManagedObject):
         self.behaviour = behaviour or TaskBehaviour()
         self._clock = clock
         self._pending_cancel: Scheduled | None = None
+
+    @property
+    def value(self) -> list:
+        return []
+
+    @property
+    def availableField(self) -> list:
+        return []
 
     # CancelTask
 
