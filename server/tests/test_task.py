@@ -489,4 +489,4 @@ def test_faults_are_method_faults_with_a_message(make_task: MakeTask) -> None:
         with pytest.raises(MethodFault) as fault:
             act()
         raised.append(fault.value)
-    assert all(fault.message.strip() for fault in raised), [fault.fault_type for fault in raised]
+    assert all(fault.message.strip() for fault in raised), [fault.vim_type for fault in raised]

@@ -235,10 +235,10 @@ TASK = MoRef("Task", "task-1")
         faults.InvalidProperty("info.bogus"),
         faults.NoPermission("denied", object=TASK, privilegeId="Task.Update"),
     ],
-    ids=lambda fault: fault.fault_type,
+    ids=lambda fault: fault.vim_type,
 )
 def test_domain_fault_properties_are_fields_of_their_type(types: TypeSystem, fault: faults.MethodFault) -> None:
     """WIRE.md §2: pyVmomi reads a fault's fields (``argumentName`` …) by their vim names; a
     property the type does not have is silently lost on the wire."""
-    known = set(names(types.all_fields(fault.fault_type)))
+    known = set(names(types.all_fields(fault.vim_type)))
     assert fault.properties and set(fault.properties) <= known, sorted(set(fault.properties) - known)

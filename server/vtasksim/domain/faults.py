@@ -23,12 +23,8 @@ class MethodFault(Exception):
         self.message = message
         self.properties = {name: value for name, value in properties.items() if value is not None}
 
-    @property
-    def fault_type(self) -> str:
-        return self.vim_type
-
     def as_data(self) -> DataObject:
-        return DataObject(self.fault_type, dict(self.properties))
+        return DataObject(self.vim_type, dict(self.properties))
 
 
 # vmodl.RuntimeFault and its subtypes: faults any method may raise.

@@ -38,7 +38,8 @@ def _serialize(envelope: etree._Element) -> bytes:
 
 
 def response_body(operation: str, writer: Vim25Writer, returnval: Any = None, declared: str = "xsd:anyType") -> etree._Element:
-    """``<OpResponse xmlns="urn:vim25">`` with ``returnval`` (repeated for a list)."""
+    """``<OpResponse xmlns="urn:vim25">`` with ``returnval``: a list is repeated returnvals, or
+    one ``ArrayOf…`` returnval where the declared type is anyType (Fetch of a list property)."""
     response = new_vim_element(f"{operation}Response")
     writer.append(response, "returnval", returnval, declared)
     return response
@@ -58,8 +59,8 @@ def fault_bytes(fault: MethodFault, writer: Vim25Writer) -> bytes:
     etree.SubElement(soap_fault, "faultcode").text = "ServerFaultCode"
     etree.SubElement(soap_fault, "faultstring").text = fault.message
     detail = etree.SubElement(soap_fault, "detail")
-    detail_fault = new_vim_element(f"{fault.fault_type}Fault")
-    detail_fault.set(XSI_TYPE, fault.fault_type)
+    detail_fault = new_vim_element(f"{fault.vim_type}Fault")
+    detail_fault.set(XSI_TYPE, fault.vim_type)
     writer.write_fields(detail_fault, fault.as_data())
     detail.append(detail_fault)
     return _serialize(envelope)
