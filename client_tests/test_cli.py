@@ -73,3 +73,24 @@ def test_access_log_is_off_unless_asked() -> None:
         quiet.stop(), chatty.stop()
     assert not any("vimServiceVersions.xml" in line for line in quiet.output)
     assert any('"GET /sdk/vimServiceVersions.xml HTTP/1.1" 200' in line for line in chatty.output)
+
+
+def test_tls_with_a_given_certificate(tmp_path: Path) -> None:
+    """`--cert/--key`: the server presents the certificate it was given, and a client that trusts
+    it (verification on) connects."""
+    import ssl
+
+    from vtasksim.app.tls import self_signed_pem
+
+    cert_pem, key_pem = self_signed_pem("127.0.0.1")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_bytes(cert_pem)
+    key.write_bytes(key_pem)
+    server = start_server(EMPTY, "--cert", str(cert), "--key", str(key))
+    try:
+        assert server.url.startswith("https://")
+        context = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(f"{server.url}/vimServiceVersions.xml", timeout=10, context=context) as answer:
+            assert b"urn:vim25" in answer.read()
+    finally:
+        server.stop()
