@@ -253,7 +253,14 @@ class _At:
 
 
 def _compose(text: str, source: str) -> Node | None:
-    # Not libyaml's CSafeLoader: faster, but it resolves some scalars and words errors differently.
+    # libyaml composes the same nodes with the same marks several times faster; its error
+    # messages differ, so a document it rejects is composed again to say what PyYAML says.
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -348,7 +355,7 @@ def _scalar(at: _At) -> Any:
 def _str(at: _At, pattern: re.Pattern[str] | None = None, what: str = "") -> str:
     value = _scalar(at)
     if not isinstance(value, str) or value == "":
-        hint = " (quote it)" if isinstance(at.node, ScalarNode) and at.node.style is None else ""
+        hint = " (quote it)" if isinstance(at.node, ScalarNode) and not at.node.style else ""
         raise at.fail(f"expected a non-empty string, got {_describe(at)}{hint}")
     if pattern is not None and not pattern.match(value):
         raise at.fail(f"{value!r} is not {what}")
