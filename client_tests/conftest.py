@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from running_server import RunningServer, login_cookie, start_server
+from running_server import ADMIN, RunningServer, login_cookie, smart_connect, start_server
 
 #: How many fresh tasks of each kind the shared server holds.
 POOL_SIZE = 120
@@ -123,6 +123,27 @@ def logged_in_stub(url: str, version: str = "vim.version.v8_0_3_0", user: str = 
     content = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent()
     content.sessionManager.Login(user, password)
     return stub
+
+
+@pytest.fixture
+def connect() -> Iterator:
+    """``connect(server, user, pwd)``: SmartConnect, disconnected after the test."""
+    from pyVim.connect import Disconnect
+    from pyVmomi import vim
+
+    connections: list = []
+
+    def _connect(server: RunningServer, user: str = ADMIN[0], pwd: str = ADMIN[1]):
+        si = smart_connect(server, user, pwd)
+        connections.append(si)
+        return si
+
+    yield _connect
+    for si in connections:
+        try:
+            Disconnect(si)
+        except vim.fault.NotAuthenticated:
+            pass  # the test ended the session itself
 
 
 @pytest.fixture

@@ -66,6 +66,19 @@ def login_cookie(url: str, user: str = "tester@vsphere.local", password: str = "
     return set_cookie.split(";", 1)[0]
 
 
+#: The user the SmartConnect helpers log in as (any name works where a fixture has no ``users:``).
+ADMIN = ("administrator@vsphere.local", "vmware")
+
+
+def smart_connect(server: "RunningServer", user: str = ADMIN[0], pwd: str = ADMIN[1]):
+    """SmartConnect as a vSphere program does; over TLS without verifying the self-signed certificate."""
+    from pyVim.connect import SmartConnect
+
+    if server.url.startswith("https:"):
+        return SmartConnect(host=server.host, port=server.port, user=user, pwd=pwd, disableSslCertValidation=True)
+    return SmartConnect(host=server.host, port=server.port, user=user, pwd=pwd, protocol="http")
+
+
 def vtasksim_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "vtasksim", *args]
 

@@ -25,19 +25,18 @@ from typing import Any, Callable, Iterator
 
 import pytest
 import requests
-from pyVim.connect import Disconnect, SmartConnect
 from pyVim.task import WaitForTask, WaitForTasks
 from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
 
 import soap
-from running_server import RunningServer, start_server
+from running_server import ADMIN, RunningServer, start_server
 
 VM = "vm-42"
 VM_NAME = "web-01"
 TASK_TYPE = "com.vmware.vtasksim.test"
 #: Longest a waiter may take to report a change; generous, it is only reached on failure.
 STEP_TIMEOUT = 10.0
-USER, PASSWORD = "administrator@vsphere.local", "vmware"
+USER, PASSWORD = ADMIN  # what the `connect` fixture logs in as
 
 API_5_5 = "vim.version.version9"
 API_6_5 = "vim.version.version11"
@@ -45,30 +44,6 @@ API_8_0_3 = "vim.version.v8_0_3_0"
 
 
 # Connections, as a vSphere program makes them
-
-
-@pytest.fixture
-def connect() -> Iterator[Callable[..., vim.ServiceInstance]]:
-    """``connect(server)``: SmartConnect to a server, disconnected after the test."""
-    connections: list[vim.ServiceInstance] = []
-
-    def _connect(server: RunningServer, user: str = USER, pwd: str = PASSWORD) -> vim.ServiceInstance:
-        si = smart_connect(server, user, pwd)
-        connections.append(si)
-        return si
-
-    yield _connect
-    for si in connections:
-        try:
-            Disconnect(si)
-        except vim.fault.NotAuthenticated:
-            pass  # a test that logged out already ended the session
-
-
-def smart_connect(server: RunningServer, user: str = USER, pwd: str = PASSWORD) -> vim.ServiceInstance:
-    if server.url.startswith("https:"):
-        return SmartConnect(host=server.host, port=server.port, user=user, pwd=pwd, disableSslCertValidation=True)
-    return SmartConnect(host=server.host, port=server.port, user=user, pwd=pwd, protocol="http")
 
 
 def stub_at(url: str, version: str) -> SoapStubAdapter:

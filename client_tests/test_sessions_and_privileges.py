@@ -17,17 +17,16 @@ from typing import Any, Callable, Iterator
 
 import pytest
 import requests
-from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import SoapStubAdapter, vim, vmodl
 
 import soap
-from running_server import LOGIN_BODY, RunningServer, start_server
+from running_server import ADMIN, LOGIN_BODY, RunningServer, smart_connect, start_server
 
 VM = "vm-42"
 TASK_TYPE = "com.vmware.vtasksim.test"
 API_8_0_3 = "vim.version.v8_0_3_0"
 
-ADMIN = ("administrator@vsphere.local", "vmware")
+# ADMIN (running_server): role Admin in USERS_FIXTURE, and what `connect` logs in as.
 VIEWER = ("viewer@vsphere.local", "view-pw")  # only System.View and System.Read
 READ_ONLY = ("readonly@vsphere.local", "ro-pw")  # role ReadOnly: System.* only
 OPERATOR = ("operator@vsphere.local", "op-pw")  # exactly the privileges the task calls need
@@ -55,30 +54,6 @@ def users_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSe
     running = start_server(path)
     yield running
     running.stop()
-
-
-def smart_connect(server: RunningServer, user: str, pwd: str) -> vim.ServiceInstance:
-    if server.url.startswith("https:"):
-        return SmartConnect(host=server.host, port=server.port, user=user, pwd=pwd, disableSslCertValidation=True)
-    return SmartConnect(host=server.host, port=server.port, user=user, pwd=pwd, protocol="http")
-
-
-@pytest.fixture
-def connect() -> Iterator[Callable[..., vim.ServiceInstance]]:
-    """``connect(server, (user, password))``: SmartConnect, disconnected after the test."""
-    connections: list[vim.ServiceInstance] = []
-
-    def _connect(server: RunningServer, credentials: tuple[str, str] = ADMIN) -> vim.ServiceInstance:
-        si = smart_connect(server, *credentials)
-        connections.append(si)
-        return si
-
-    yield _connect
-    for si in connections:
-        try:
-            Disconnect(si)
-        except vim.fault.NotAuthenticated:
-            pass  # the test ended the session itself
 
 
 def anonymous_stub(url: str) -> SoapStubAdapter:
@@ -183,7 +158,7 @@ def test_service_content_is_readable_without_a_session(server: RunningServer) ->
 def test_without_users_any_name_logs_in_with_every_privilege(server: RunningServer, connect) -> None:
     """A fixture without users: any name and password log in, and the session holds every privilege."""
     name = f"someone-{uuid.uuid4().hex[:8]}@example.com"
-    si = connect(server, (name, uuid.uuid4().hex))
+    si = connect(server, name, uuid.uuid4().hex)
     assert si.content.sessionManager.currentSession.userName == name
     granted = si.content.authorizationManager.HasPrivilegeOnEntity(entity=vm_on(si), sessionId=session_key(si), privId=TASK_PRIVILEGES)
     assert granted == [True, True, True]
@@ -212,14 +187,14 @@ def test_a_failed_login_sets_no_session_cookie(users_server: RunningServer) -> N
 @pytest.mark.parametrize("credentials", [ADMIN, VIEWER, READ_ONLY, OPERATOR])
 def test_the_current_session_names_the_user_who_logged_in(users_server: RunningServer, connect, credentials: tuple[str, str]) -> None:
     """SessionManager.currentSession is the caller's own session: its userName is who logged in."""
-    session = connect(users_server, credentials).content.sessionManager.currentSession
+    session = connect(users_server, *credentials).content.sessionManager.currentSession
     assert session.userName == credentials[0]
     assert session.key
 
 
 def test_two_connections_have_two_sessions(users_server: RunningServer, connect) -> None:
     """Each Login opens a session of its own: currentSession differs per connection."""
-    first, second = connect(users_server, ADMIN), connect(users_server, ADMIN)
+    first, second = connect(users_server, *ADMIN), connect(users_server, *ADMIN)
     assert session_key(first) != session_key(second)
 
 
@@ -228,7 +203,7 @@ def test_two_connections_have_two_sessions(users_server: RunningServer, connect)
 
 def test_role_admin_may_do_everything(users_server: RunningServer, connect) -> None:
     """Role Admin holds every privilege: CreateTask and every Task method succeed."""
-    si = connect(users_server, ADMIN)
+    si = connect(users_server, *ADMIN)
     task = running_task(si)
     task.SetTaskDescription(description=description("copying"))
     task.UpdateProgress(percentDone=70)
@@ -247,7 +222,7 @@ def test_a_task_method_without_its_privilege_is_no_permission(
     """Reference: CancelTask "Privilege: Global.CancelTask"; UpdateProgress, SetTaskState,
     SetTaskDescription "Privilege: Task.Update" -> NoPermission naming the task and the privilege."""
     privilege, call = TASK_CALLS[method]
-    admin, user = connect(users_server, ADMIN), connect(users_server, credentials)
+    admin, user = connect(users_server, *ADMIN), connect(users_server, *credentials)
     task = running_task(admin)
     with pytest.raises(vim.fault.NoPermission) as raised:
         call(same_task_on(user, task))
@@ -259,7 +234,7 @@ def test_a_task_method_without_its_privilege_is_no_permission(
 @pytest.mark.parametrize("credentials", [VIEWER, READ_ONLY], ids=["System-privileges", "role-ReadOnly"])
 def test_create_task_without_task_create_is_no_permission(users_server: RunningServer, connect, credentials: tuple[str, str]) -> None:
     """CreateTask needs Task.Create -> NoPermission naming the object the task would be on, and no task is made."""
-    user = connect(users_server, credentials)
+    user = connect(users_server, *credentials)
     before = {t._moId for t in user.content.taskManager.recentTask}
     with pytest.raises(vim.fault.NoPermission) as raised:
         create_task_call(user)
@@ -270,7 +245,7 @@ def test_create_task_without_task_create_is_no_permission(users_server: RunningS
 
 def test_a_user_with_exactly_the_task_privileges_may_drive_tasks(users_server: RunningServer, connect) -> None:
     """Task.Create, Task.Update and Global.CancelTask are all a task-driving program needs."""
-    si = connect(users_server, OPERATOR)
+    si = connect(users_server, *OPERATOR)
     info = create_task_call(si)
     assert info.reason.userName == OPERATOR[0]
     task = info.task
@@ -306,7 +281,7 @@ def _outcome_of_each_privilege(admin: vim.ServiceInstance, user: vim.ServiceInst
 def test_has_privilege_on_entities_agrees_with_what_the_calls_do(users_server: RunningServer, connect, credentials: tuple[str, str]) -> None:
     """AuthorizationManager.HasPrivilegeOnEntities / HasPrivilegeOnEntity answer, for the caller's
     session, exactly what CreateTask, UpdateProgress and CancelTask then allow."""
-    admin, user = connect(users_server, ADMIN), connect(users_server, credentials)
+    admin, user = connect(users_server, *ADMIN), connect(users_server, *credentials)
     manager, key = user.content.authorizationManager, session_key(user)
     (entity_privileges,) = manager.HasPrivilegeOnEntities(entity=[vm_on(user)], sessionId=key, privId=TASK_PRIVILEGES)
     assert moref(entity_privileges.entity) == ("VirtualMachine", VM)
@@ -322,7 +297,7 @@ def test_has_privilege_on_entities_agrees_with_what_the_calls_do(users_server: R
 def test_session_is_active_tells_live_sessions_from_ended_ones(users_server: RunningServer, connect) -> None:
     """SessionIsActive(sessionID, userName): true for a live session of that user; false for another
     user's name, an unknown id, and once the session logged out."""
-    admin, operator = connect(users_server, ADMIN), connect(users_server, OPERATOR)
+    admin, operator = connect(users_server, *ADMIN), connect(users_server, *OPERATOR)
     sessions, key = admin.content.sessionManager, session_key(operator)
     assert sessions.SessionIsActive(sessionID=key, userName=OPERATOR[0]) is True
     assert sessions.SessionIsActive(sessionID=key, userName=VIEWER[0]) is False
@@ -333,7 +308,7 @@ def test_session_is_active_tells_live_sessions_from_ended_ones(users_server: Run
 
 def test_after_logout_every_call_is_not_authenticated(users_server: RunningServer, connect) -> None:
     """Logout ends the session: the next calls on that connection -> NotAuthenticated."""
-    admin, leaving = connect(users_server, ADMIN), connect(users_server, OPERATOR)
+    admin, leaving = connect(users_server, *ADMIN), connect(users_server, *OPERATOR)
     task = running_task(admin)
     content = leaving.content
     content.sessionManager.Logout()
@@ -401,7 +376,7 @@ def test_smartconnect_over_tls_keeps_its_session(start, connect) -> None:
     """SmartConnect(..., disableSslCertValidation=True) to `vtasksim serve --tls`: pyVmomi sends the
     Secure cookie back, and the session's calls go through."""
     server = start(USERS_FIXTURE, "--tls")
-    si = connect(server, OPERATOR)
+    si = connect(server, *OPERATOR)
     assert si.content.sessionManager.currentSession.userName == OPERATOR[0]
     assert create_task_call(si).reason.userName == OPERATOR[0]
 
