@@ -10,8 +10,7 @@ import logging
 import sys
 from typing import Any
 
-from twisted.internet.defer import Deferred
-from twisted.python.failure import Failure
+from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
@@ -22,6 +21,7 @@ from vtasksim.wire.application import build_application
 from vtasksim.wire.documents import ServiceDocuments
 from vtasksim.wire.encoding import writer_for
 from vtasksim.wire.envelope import CONTENT_TYPE, fault_bytes
+from vtasksim.wire.pending import PendingReply
 from vtasksim.wire.protocol import internal_error
 from vtasksim.wire.versions import version_from_soap_action
 
@@ -70,7 +70,7 @@ class SdkResource(Resource):
 
     Spyne's own TwistedWebResource hands every answer to a producer that sends it a reactor
     turn later, in chunks; this one runs Spyne's steps and returns the bytes at once (one write,
-    with Content-Length), and waits only for calls that wait (WaitForUpdates).
+    with Content-Length), and waits only for calls that wait (a PendingReply: WaitForUpdates).
     """
 
     def __init__(self, simulator: Simulator, documents: ServiceDocuments) -> None:
@@ -105,8 +105,11 @@ class SdkResource(Resource):
         if ctx.in_error is None:
             self._transport.get_out_object(ctx)
         result = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
-        if isinstance(result, Deferred):
-            result.addCallbacks(self._answer_later, self._fail_later, (ctx, request), None, (ctx, request))
+        if isinstance(result, PendingReply):
+            # A client that hangs up stops the wait; its session may wait again later.
+            request.notifyFinish().addErrback(lambda _: result.abandon())
+            # Answered on a later reactor turn, not inside the change that settled it.
+            result.when_settled(lambda: reactor.callLater(0, self._answer_later, result, ctx, request))
             return NOT_DONE_YET
         return self._answer(ctx, request)
 
@@ -120,12 +123,11 @@ class SdkResource(Resource):
         ctx.close()
         return body
 
-    def _answer_later(self, reply: Any, ctx: Any, request: Request) -> None:
-        ctx.out_object = [reply]
-        self._write(request, self._answer(ctx, request))
-
-    def _fail_later(self, failure: Failure, ctx: Any, request: Request) -> None:
-        ctx.out_error = failure.value
+    def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:
+        try:
+            ctx.out_object = [pending.reply()]
+        except Exception as error:  # the vim fault, or a bug: to_vim_fault answers both
+            ctx.out_error = error
         self._write(request, self._answer(ctx, request))
 
     @staticmethod

@@ -67,7 +67,7 @@ class VimSoap11(Soap11):
     # Reading the request
 
     def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
-        body = b"".join(_as_bytes(chunk) for chunk in ctx.in_string)
+        body = b"".join(ctx.in_string)
         if not body.strip():
             raise VimSoapFault(InvalidRequest("The request has no body: POST a SOAP envelope to /sdk."))
         try:
@@ -117,11 +117,6 @@ class VimSoap11(Soap11):
 
     def fault_to_http_response_code(self, fault: Any) -> str:
         return "500 Internal Server Error"
-
-
-def _as_bytes(chunk: Any) -> bytes:
-    # Spyne's Twisted transport hands an empty chunked body over as the str ''.
-    return chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
 
 
 def to_vim_fault(error: BaseException, ctx: Any) -> MethodFault:

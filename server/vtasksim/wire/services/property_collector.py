@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred
-
-from vtasksim.domain.faults import MethodFault
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.wire.models import RequiredBool, RequiredMoRef, RequiredString, RequiredVimXml, RequiredVimXmlList, String, VimXml
-from vtasksim.wire.protocol import VimSoapFault
+from vtasksim.wire.pending import PendingReply
 from vtasksim.wire.services import Call, VimService, call_of, vim_method
 
 def _specs(call: Call, elements: list[Any]) -> list[Any]:
@@ -95,19 +92,10 @@ class PropertyCollectorService(VimService):
 
 
 def wait_for_updates(call: Call, collector: PropertyCollector, version: str | None, options: Any, legacy: bool = False) -> Any:
-    """Answer now, or later without blocking the server: a Deferred Spyne's Twisted transport awaits."""
-    answer = Deferred()
-
-    def respond(update: Any) -> None:
-        if answer.called:
-            return
-        if isinstance(update, MethodFault):
-            answer.errback(VimSoapFault(update))
-        else:
-            answer.callback(call.reply(update, "UpdateSet"))
-
-    collector.wait_for_updates(call.session, version.strip() if version else None, options, respond, legacy)
-    if not answer.called and call.request is not None:
-        # A client that hangs up stops waiting; its session may wait again later.
-        call.request.notifyFinish().addErrback(lambda _: collector.forget_wait(call.session))
-    return answer
+    """Answer now, or later without blocking the server: a PendingReply the process waits for."""
+    pending = PendingReply(
+        render=lambda update: call.reply(update, "UpdateSet"),
+        abandon=lambda: collector.forget_wait(call.session),
+    )
+    collector.wait_for_updates(call.session, version.strip() if version else None, options, pending.settle, legacy)
+    return pending.now()
