@@ -15,6 +15,7 @@ from vtasksim.domain.faults import ManagedObjectNotFound
 from vtasksim.domain.managed_object import InventoryObject, ManagedObject
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.domain.registry import Registry
+from vtasksim.domain.scenarios.timeline import Playback, Timeline
 from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceInstance
 from vtasksim.domain.session_manager import Session, SessionManager
 from vtasksim.domain.task import Task, TaskBehaviour, TaskInfo
@@ -74,6 +75,12 @@ class Simulator:
         self.task_manager = self.add(TaskManager(self))
         self.service_instance = self.add(ServiceInstance(self._content(), clock))
         self._collector_numbers = itertools.count(1)
+        #: When the server started: a timeline step ``at: 5s`` falls due 5 s after it.
+        self.started = clock.now()
+        #: Timelines by task type (taskTypeId): every task CreateTask makes of that type plays it.
+        self.task_type_timelines: dict[str, Timeline] = {}
+        #: The timelines playing (or played) on each task, by task key.
+        self.playbacks: dict[str, list[Playback]] = {}
 
     def _content(self) -> ServiceContent:
         return ServiceContent(
@@ -118,3 +125,9 @@ class Simulator:
         task = Task(info, self.clock, behaviour or self.task_behaviour())
         self.add(task)
         return task
+
+    def play(self, task: Task, timeline: Timeline) -> Playback:
+        """Play ``timeline`` on ``task``, its offsets counted from now (``at`` ones from the start)."""
+        playback = timeline.play(task, self.clock, self.started)
+        self.playbacks.setdefault(task.ref.value, []).append(playback)
+        return playback
