@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Sequence
 
 from vtasksim import __version__
+from vtasksim.app.bundled import DEFAULT, add_fixtures_command, bundled_fixture, source_name
 from vtasksim.domain.simulator import COMPAT_MODES
-
-DEFAULT_FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "default.yaml"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,9 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vtasksim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the vim25 SOAP endpoint on /sdk")
+    serve.set_defaults(run=serve_command)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8989, help="port to listen on; 0 picks a free one (default 8989)")
-    serve.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURE, help="YAML fixture to serve (default fixtures/default.yaml)")
+    serve.add_argument("--fixtures", type=Path, default=None, help="YAML fixture to serve (default: the bundled 'default', see 'vtasksim fixtures')")
     serve.add_argument("--compat", choices=COMPAT_MODES, default=None, help="behave as an older server: vc2 = VirtualCenter 2.x")
     serve.add_argument("--cancel-delay", type=float, default=None, metavar="SECONDS", help="seconds between CancelTask and the task ending")
     serve.add_argument("--session-timeout", type=float, default=None, metavar="SECONDS", help="idle seconds before a session expires (default 1800)")
@@ -35,11 +35,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
     serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
+    add_fixtures_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    return args.run(args)
+
+
+def serve_command(args: argparse.Namespace) -> int:
     _configure_logging(args.log_level)
     return serve(args)
 
@@ -47,13 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(args: argparse.Namespace) -> int:
     from twisted.internet import reactor
 
-    from vtasksim.app.fixtures import FixtureError, load_fixture
+    from vtasksim.app.fixtures import FixtureError, load_fixture, load_fixture_text
     from vtasksim.app.reactor_clock import reactor_clock
     from vtasksim.app.site import build_site
 
     overrides = {"cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout}
     try:
-        simulator = load_fixture(args.fixtures, reactor_clock(reactor), overrides)
+        if args.fixtures is None:
+            text = bundled_fixture(DEFAULT).read_text("utf-8")
+            simulator = load_fixture_text(text, source_name(DEFAULT), reactor_clock(reactor), overrides)
+        else:
+            simulator = load_fixture(args.fixtures, reactor_clock(reactor), overrides)
     except (FixtureError, OSError) as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
