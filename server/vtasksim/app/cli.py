@@ -15,6 +15,7 @@ from typing import Sequence
 
 from vtasksim import __version__
 from vtasksim.app.bundled import DEFAULT, add_fixtures_command, bundled_fixture, source_name
+from vtasksim.app.runtime import CLOCK_MODES, FixtureSource
 from vtasksim.domain.simulator import COMPAT_MODES
 
 
@@ -34,7 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cert", type=Path, default=None, help="PEM certificate (with --tls)")
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
-    serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
+    serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING; INFO logs one line per vim call)")
+    serve.add_argument("--clock", choices=CLOCK_MODES, default="system", help="system: wall time; manual: time moves only by POST /_vtasksim/clock/advance (default system)")
+    serve.add_argument("--control-token", default=None, metavar="TOKEN", help="require Authorization: Bearer TOKEN on the control API under /_vtasksim/")
+    serve.add_argument("--trace", type=Path, default=None, metavar="FILE", help="append every vim call to FILE as a JSON line (time, user, method, MoRef, fault, latency)")
+    serve.add_argument("--trace-bodies", action="store_true", help="with --trace: the request and response bodies too")
     add_fixtures_command(commands)
     return parser
 
@@ -52,22 +57,29 @@ def serve_command(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     from twisted.internet import reactor
 
-    from vtasksim.app.fixtures import FixtureError, load_fixture, load_fixture_text
+    from vtasksim.app.fixtures import FixtureError
     from vtasksim.app.reactor_clock import reactor_clock
+    from vtasksim.app.request_log import RequestLog
+    from vtasksim.app.runtime import Runtime
     from vtasksim.app.site import build_site
 
     overrides = {"cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout}
     try:
-        if args.fixtures is None:
-            text = bundled_fixture(DEFAULT).read_text("utf-8")
-            simulator = load_fixture_text(text, source_name(DEFAULT), reactor_clock(reactor), overrides)
-        else:
-            simulator = load_fixture(args.fixtures, reactor_clock(reactor), overrides)
-    except (FixtureError, OSError) as error:
+        trace = args.trace.open("a", encoding="utf-8") if args.trace is not None else None
+    except OSError as error:
+        print(f"vtasksim: cannot write the trace: {error}", file=sys.stderr)
+        return 2
+    runtime = Runtime(
+        _fixture_source(args.fixtures), lambda: reactor_clock(reactor), args.clock, overrides,
+        RequestLog(trace=trace, bodies=args.trace_bodies),
+    )  # fmt: skip
+    try:
+        runtime.load()
+    except FixtureError as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
     gc.freeze()  # the fixture's objects live as long as the server: keep them out of every collection
-    site = build_site(simulator, access_log=args.access_log)
+    site = build_site(access_log=args.access_log, runtime=runtime, control_token=args.control_token)
     if args.tls or args.cert:
         from vtasksim.app.tls import context_factory
 
@@ -82,7 +94,15 @@ def serve(args: argparse.Namespace) -> int:
     # signal sent the moment the line appears still stops the server cleanly.
     reactor.callWhenRunning(print, ready, flush=True)
     reactor.run()
+    runtime.requests.close()
     return 0
+
+
+def _fixture_source(path: Path | None) -> FixtureSource:
+    """The file given, else the bundled default fixture (package data: served from anywhere)."""
+    if path is not None:
+        return FixtureSource(path=path)
+    return FixtureSource(text=bundled_fixture(DEFAULT).read_text("utf-8"), name=source_name(DEFAULT))
 
 
 def _configure_logging(level: str) -> None:
