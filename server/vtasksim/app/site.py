@@ -14,6 +14,7 @@ from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
+from vtasksim.app.channel import VimChannel, VimRequest
 from vtasksim.domain.faults import InvalidRequest
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
@@ -144,12 +145,19 @@ class VimSite(Site):
 
     A SOAP body is never a form: not parsing POSTs as forms spares Twisted a Content-Type parse
     through the ``email`` package, a fifth of the server's time per call.
+
+    Connections idle for ``idle_timeout`` seconds outside a call are closed (a call that waits,
+    such as WaitForUpdates, is not idle); bodies over ``max_body_bytes`` are refused
+    (:mod:`vtasksim.app.channel`).
     """
 
-    def __init__(self, root: Resource, access_log: bool = False) -> None:
-        super().__init__(root, parsePOSTFormSubmission=False)
+    protocol = VimChannel
+
+    def __init__(self, root: Resource, access_log: bool = False, max_body_bytes: int = 16 * 1024 * 1024, idle_timeout: float = 60.0) -> None:
+        super().__init__(root, parsePOSTFormSubmission=False, requestFactory=VimRequest, timeout=idle_timeout)
         self.displayTracebacks = False
         self._access_log = access_log
+        self.max_body_bytes = max_body_bytes
 
     def log(self, request: Request) -> None:
         if self._access_log:
@@ -165,9 +173,11 @@ class Root(NotFound):
         return NotFound()
 
 
-def build_site(simulator: Simulator, documents: ServiceDocuments | None = None, access_log: bool = False) -> Site:
+def build_site(
+    simulator: Simulator, documents: ServiceDocuments | None = None, access_log: bool = False, idle_timeout: float = 60.0
+) -> Site:
     root = Root()
     root.putChild(b"sdk", SdkResource(simulator, documents or ServiceDocuments(vim_types())))
-    return VimSite(root, access_log)
+    return VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)
 
 
