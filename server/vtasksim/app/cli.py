@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls", action="store_true", help="serve HTTPS, with a self-signed certificate unless --cert is given")
     serve.add_argument("--cert", type=Path, default=None, help="PEM certificate (with --tls)")
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
+    serve.add_argument("--max-body-bytes", type=int, default=None, metavar="BYTES", help="refuse request bodies larger than this with HTTP 413 (default 16 MiB)")
+    serve.add_argument("--max-array-items", type=int, default=None, metavar="N", help="refuse requests with an array of more items (default 10000)")
+    serve.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS", help="close connections idle this long outside a call (default 60)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
     serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING; INFO logs one line per vim call)")
     serve.add_argument("--clock", choices=CLOCK_MODES, default="system", help="system: wall time; manual: time moves only by POST /_vtasksim/clock/advance (default system)")
@@ -63,7 +66,10 @@ def serve(args: argparse.Namespace) -> int:
     from vtasksim.app.runtime import Runtime
     from vtasksim.app.site import build_site
 
-    overrides = {"cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout}
+    overrides = {
+        "cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout,
+        "max_body_bytes": args.max_body_bytes, "max_array_items": args.max_array_items,
+    }  # fmt: skip
     try:
         trace = args.trace.open("a", encoding="utf-8") if args.trace is not None else None
     except OSError as error:
@@ -75,11 +81,11 @@ def serve(args: argparse.Namespace) -> int:
     )  # fmt: skip
     try:
         runtime.load()
-    except FixtureError as error:
+    except (FixtureError, ValueError) as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
     gc.freeze()  # the fixture's objects live as long as the server: keep them out of every collection
-    site = build_site(access_log=args.access_log, runtime=runtime, control_token=args.control_token)
+    site = build_site(access_log=args.access_log, runtime=runtime, control_token=args.control_token, idle_timeout=args.idle_timeout)
     if args.tls or args.cert:
         from vtasksim.app.tls import context_factory
 
