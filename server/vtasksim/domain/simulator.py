@@ -46,6 +46,10 @@ class SimulatorSettings:
     task_max_age: int = DEFAULT_MAX_AGE_DAYS
     #: Completed tasks, and events, kept at most: the oldest go first.
     history_limit: int = DEFAULT_LIMIT
+    #: Request bodies larger than this are refused with HTTP 413 before they are read whole.
+    max_body_bytes: int = 16 * 1024 * 1024
+    #: Items one array of a request may hold (a SetTaskState result, a repeated argument …).
+    max_array_items: int = 10_000
 
     def __post_init__(self) -> None:
         if self.cancel_delay < 0:
@@ -54,6 +58,8 @@ class SimulatorSettings:
             raise ValueError("session_timeout must be positive")
         if self.task_max_age < 0 or self.history_limit < 0:
             raise ValueError("task_max_age and history_limit must not be negative")
+        if self.max_body_bytes <= 0 or self.max_array_items <= 0:
+            raise ValueError("max_body_bytes and max_array_items must be positive")
         if self.compat not in (None, *COMPAT_MODES):
             raise ValueError(f"unknown compat mode {self.compat!r}; known: {', '.join(COMPAT_MODES)}")
 
