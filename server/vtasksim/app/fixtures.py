@@ -87,7 +87,7 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 SYSTEM_ROLES = tuple(ROLES)
 
 _TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions")
-_SETTINGS = ("cancelDelay", "compat", "sessionTimeout")
+_SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems")
 _OBJECT = ("type", "value", "name")
 _OBJECT_FIELDS = _OBJECT + ("parent", "properties", "customValues")  # the inventory's: see inventory_fixture
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
@@ -434,6 +434,13 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
             values["compat"] = _compat(found["compat"])
         if "sessionTimeout" in found:
             values["session_timeout"] = _positive_seconds(found["sessionTimeout"])
+        if "taskMaxAge" in found:
+            values["task_max_age"] = _int(found["taskMaxAge"], low=0)  # days, as vCenter's task.maxAge
+        if "historyLimit" in found:
+            values["history_limit"] = _int(found["historyLimit"], low=0)
+        for name, field_name in (("maxBodyBytes", "max_body_bytes"), ("maxArrayItems", "max_array_items")):
+            if name in found:
+                values[field_name] = _int(found[name], low=1)
     values.update(_override_values(overrides))
     return SimulatorSettings(**values)
 

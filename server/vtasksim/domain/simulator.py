@@ -17,7 +17,11 @@ from vtasksim.domain.inventory.entity import ManagedEntity
 from vtasksim.domain.inventory.folder import Folder
 from vtasksim.domain.inventory.search_index import SearchIndex
 from vtasksim.domain.inventory.tree import ENTITY_CLASSES, Inventory
+from vtasksim.domain.history.event_manager import EventManager
+from vtasksim.domain.history.retention import DEFAULT_LIMIT, DEFAULT_MAX_AGE_DAYS, Retention
+from vtasksim.domain.history.task_history import TaskHistory
 from vtasksim.domain.managed_object import InventoryObject, ManagedObject
+from vtasksim.domain.options.vpx_settings import vpx_settings
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.domain.registry import Registry
 from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceInstance
@@ -44,12 +48,24 @@ class SimulatorSettings:
     compat: str | None = None
     #: Seconds a session may stay idle before it expires (vCenter's default is 30 minutes).
     session_timeout: float = 1800.0
+    #: Days a completed task is kept (vCenter's ``task.maxAge``).
+    task_max_age: int = DEFAULT_MAX_AGE_DAYS
+    #: Completed tasks, and events, kept at most: the oldest go first.
+    history_limit: int = DEFAULT_LIMIT
+    #: Request bodies larger than this are refused with HTTP 413 before they are read whole.
+    max_body_bytes: int = 16 * 1024 * 1024
+    #: Items one array of a request may hold (a SetTaskState result, a repeated argument …).
+    max_array_items: int = 10_000
 
     def __post_init__(self) -> None:
         if self.cancel_delay < 0:
             raise ValueError("cancel_delay must not be negative")
         if self.session_timeout <= 0:
             raise ValueError("session_timeout must be positive")
+        if self.task_max_age < 0 or self.history_limit < 0:
+            raise ValueError("task_max_age and history_limit must not be negative")
+        if self.max_body_bytes <= 0 or self.max_array_items <= 0:
+            raise ValueError("max_body_bytes and max_array_items must be positive")
         if self.compat not in (None, *COMPAT_MODES):
             raise ValueError(f"unknown compat mode {self.compat!r}; known: {', '.join(COMPAT_MODES)}")
 
@@ -84,13 +100,22 @@ class Simulator:
         self.task_manager = self.add(TaskManager(self))
         self.view_manager = self.add(ViewManager(self.registry, self.inventory, self.add, self.changes))
         self.search_index = self.add(SearchIndex(self.inventory, lambda: self.root_folder))
+        task_retention = Retention(self.settings.task_max_age, limit=self.settings.history_limit)
+        self.task_history = TaskHistory(
+            self.registry, clock, self.changes, task_retention, lambda: self.task_manager.maxCollector,
+            on_expired=self.task_manager.task_expired,
+        )  # fmt: skip
+        event_retention = Retention(limit=self.settings.history_limit)
+        self.event_manager = self.add(EventManager(self.registry, clock, self.changes, event_retention, ROOT_FOLDER))
+        self.option_manager = self.add(vpx_settings(task_retention, event_retention))
         self.service_instance = self.add(ServiceInstance(self._content(), clock))
         self._collector_numbers = itertools.count(1)
 
     def _content(self) -> ServiceContent:
         return ServiceContent(
             rootFolder=ROOT_FOLDER, propertyCollector=PROPERTY_COLLECTOR, about=AboutInfo(),
-            sessionManager=self.session_manager.ref, authorizationManager=self.authorization_manager.ref,
+            setting=self.option_manager.ref, sessionManager=self.session_manager.ref,
+            authorizationManager=self.authorization_manager.ref, eventManager=self.event_manager.ref,
             taskManager=self.task_manager.ref, extensionManager=self.extension_manager.ref,
             viewManager=self.view_manager.ref, customFieldsManager=self.custom_fields_manager.ref,
             searchIndex=self.search_index.ref,
@@ -157,4 +182,6 @@ class Simulator:
         task = Task(info, self.clock, behaviour or self.task_behaviour())
         task.custom_fields = self.custom_fields_manager
         self.add(task)
+        self.task_history.add(task)
+        self.event_manager.record_task_created(task)
         return task

@@ -17,6 +17,9 @@ class CustomFieldsManagerService(VimService):
     def AddCustomFieldDef(ctx: Any, this: Any, name: str, moType: str | None, fieldDefPolicy: Any, fieldPolicy: Any) -> Any:
         call = call_of(ctx)
         manager = call.target(this, CustomFieldsManager)
+        # Privilege policies are read (and checked) but not enforced: privileges here are per user.
+        call.read(fieldDefPolicy, "PrivilegePolicyDef", "fieldDefPolicy")
+        call.read(fieldPolicy, "PrivilegePolicyDef", "fieldPolicy")
         mo_type = moType.strip() or None if moType is not None else None
         return call.reply(manager.add_field(name, mo_type), "CustomFieldDef")
 
