@@ -86,7 +86,7 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 #: vCenter's system roles, as the domain defines them.
 SYSTEM_ROLES = tuple(ROLES)
 
-_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines")
+_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines", "faultRules")
 _SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems")
 _OBJECT = ("type", "value", "name")
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
@@ -207,8 +207,11 @@ def load_fixture_document_text(
     tasks = [_task(at) for at in _items(top.get("tasks"))]
     _check_task_links(tasks)
     _assign_event_chain_ids(tasks)
-    from vtasksim.app.fixture_timelines import read_timeline, read_timelines_by_type  # it reads with this module
+    from vtasksim.app.fixture_faults import read_fault_rules  # these read with this module's readers
+    from vtasksim.app.fixture_timelines import read_timeline, read_timelines_by_type
 
+    for rule in read_fault_rules(top.get("faultRules")):
+        simulator.fault_rules.add(rule)
     simulator.task_type_timelines = read_timelines_by_type(top.get("timelines"))
     timelines = [read_timeline(task.timeline) if task.timeline is not None else None for task in tasks]
     for task, timeline in zip(tasks, timelines):

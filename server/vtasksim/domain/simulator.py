@@ -19,6 +19,7 @@ from vtasksim.domain.managed_object import InventoryObject, ManagedObject
 from vtasksim.domain.options.vpx_settings import vpx_settings
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.domain.registry import Registry
+from vtasksim.domain.scenarios.fault_rules import FaultRules
 from vtasksim.domain.scenarios.timeline import Playback, Timeline
 from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceInstance
 from vtasksim.domain.session_manager import Session, SessionManager
@@ -105,6 +106,8 @@ class Simulator:
         self.task_type_timelines: dict[str, Timeline] = {}
         #: The timelines playing (or played) on each task, by task key.
         self.playbacks: dict[str, list[Playback]] = {}
+        #: What vim calls get instead of their answer (a fault, a delay, a dropped connection).
+        self.fault_rules = FaultRules()
 
     def _content(self) -> ServiceContent:
         return ServiceContent(

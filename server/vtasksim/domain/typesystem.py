@@ -115,6 +115,10 @@ class TypeSystem:
     def method(self, managed_type: str, name: str) -> MethodInfo | None:
         return self._methods.get((managed_type, name))
 
+    def method_names(self) -> list[str]:
+        """Every vim method the table declares, of any managed type, sorted."""
+        return sorted({name for _, name in self._methods})
+
 
 def _type_info(name: str, spec: dict) -> TypeInfo:
     return TypeInfo(

@@ -14,6 +14,7 @@ from spyne import ServiceBase, rpc
 
 from vtasksim.domain.faults import InvalidArgument, ManagedObjectNotFound, MethodNotFound
 from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.session_manager import Session, needs_session
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import MethodInfo, TypeSystem, vim_types
@@ -58,6 +59,8 @@ class Call:
     method: str
     request: Any = None
     session: Session | None = None
+    #: The fault rule that answered this call, if one did.
+    injected: FaultRule | None = None
 
     @cached_property
     def types(self) -> TypeSystem:
@@ -88,12 +91,22 @@ class Call:
             self.session = sessions.authenticate(self.cookie_session_key(), ref, "System.View")
         else:
             self.session = sessions.use(self.cookie_session_key())
+        if self.simulator.fault_rules.rules:
+            self._inject(ref)
         obj = self.simulator.registry.get(ref, kind)
         if not obj.visible_to(self.session):
             raise ManagedObjectNotFound(ref)  # another session's filter or collector
         if self.session is not None and info is not None:
             self.simulator.authorization_manager.require(self.session, info.privilege, privilege_on or ref)
         return obj
+
+    def _inject(self, ref: MoRef) -> None:
+        """A fault rule that fires answers instead of the method; the site honours its delay or drop."""
+        user = self.session.info.userName if self.session is not None else None
+        rule = self.simulator.fault_rules.check(self.method, ref, user)
+        if rule is not None:
+            self.injected = rule
+            rule.raise_for(self.method, ref)
 
     @staticmethod
     def moref(value: MoRef | None, path: str) -> MoRef:
