@@ -21,7 +21,7 @@ import pytest
 import hostile
 import invariants
 import soap
-from running_server import RunningServer, start_server
+from running_server import RunningServer, served
 from soap import Answer, Client, vim
 
 RACES = 30
@@ -36,11 +36,8 @@ def fixture_text() -> str:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    path = tmp_path_factory.mktemp("concurrency") / "fixture.yaml"
-    path.write_text(fixture_text())
-    server = start_server(path)
-    yield server
-    server.stop()
+    with served(tmp_path_factory.mktemp("concurrency"), fixture_text()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -255,10 +252,7 @@ def test_hundreds_of_held_long_polls_slow_no_one_and_end_with_their_sessions(run
 def test_held_long_polls_end_when_their_sessions_expire(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A session that expires (--session-timeout) takes its held wait with it: answered
     RequestCanceled within a second of the expiry, without any other call."""
-    path = tmp_path_factory.mktemp("expiry") / "fixture.yaml"
-    path.write_text(fixture_text())
-    server = start_server(path, "--session-timeout", "2")
-    try:
+    with served(tmp_path_factory.mktemp("expiry"), fixture_text(), "--session-timeout", "2") as server:
         waits = [HeldWait(server.url, "task-watch-0", legacy=n % 2 == 0) for n in range(40)]
         started = time.monotonic()
         for wait in waits:
@@ -268,5 +262,3 @@ def test_held_long_polls_end_when_their_sessions_expire(tmp_path_factory: pytest
         assert time.monotonic() - started < 4.5
         for wait in waits:
             wait.close()
-    finally:
-        server.stop()

@@ -26,7 +26,7 @@ import pytest
 
 import hostile
 import soap
-from running_server import REPO, RunningServer, start_server
+from running_server import REPO, RunningServer, served
 from soap import Answer, Client, vim
 
 README = REPO / "README.md"
@@ -78,11 +78,8 @@ def fixture_text() -> str:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    path = tmp_path_factory.mktemp("hostile") / "fixture.yaml"
-    path.write_text(fixture_text())
-    server = start_server(path, "--idle-timeout", str(IDLE_TIMEOUT))
-    yield server
-    server.stop()
+    with served(tmp_path_factory.mktemp("hostile"), fixture_text(), "--idle-timeout", str(IDLE_TIMEOUT)) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
