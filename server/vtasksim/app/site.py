@@ -14,6 +14,7 @@ from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
+from vtasksim.app.ui import build_ui
 from vtasksim.domain.faults import InvalidRequest
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
@@ -157,7 +158,7 @@ class VimSite(Site):
 
 
 class Root(NotFound):
-    """``/``: only ``/sdk`` lives here."""
+    """``/``: ``/sdk`` and the task view ``/ui`` live here."""
 
     isLeaf = False
 
@@ -168,6 +169,7 @@ class Root(NotFound):
 def build_site(simulator: Simulator, documents: ServiceDocuments | None = None, access_log: bool = False) -> Site:
     root = Root()
     root.putChild(b"sdk", SdkResource(simulator, documents or ServiceDocuments(vim_types())))
+    root.putChild(b"ui", build_ui(simulator))
     return VimSite(root, access_log)
 
 

@@ -1,0 +1,154 @@
+"""The task view over plain HTTP: its addresses, its read-only rule, and the event stream as a
+browser reads it, fed by changes pyVmomi makes on the shared server.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from conftest import logged_in_stub
+from pyVmomi import vim
+
+from running_server import RunningServer
+
+
+class EventReader:
+    """Reads ``/ui/events`` in a thread, as EventSource does: each event's name and JSON data.
+
+    HTTP/1.0, so the stream comes unchunked and ends when the socket does.
+    """
+
+    def __init__(self, server: RunningServer) -> None:
+        address = urlsplit(server.base)
+        self._socket = socket.create_connection((address.hostname, address.port), timeout=10)
+        self._socket.sendall(b"GET /ui/events HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n")
+        self._stream = self._socket.makefile("rb")
+        self.status = self._stream.readline().decode().split()[1]
+        self.headers: dict[str, str] = {}
+        while (line := self._stream.readline().decode().strip()) and ":" in line:
+            name, _, value = line.partition(":")
+            self.headers[name.lower()] = value.strip()
+        self.events: list[tuple[str, dict]] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        name = None
+        try:
+            while line := self._stream.readline():
+                text = line.decode().rstrip("\n")
+                if text.startswith("event: "):
+                    name = text.removeprefix("event: ")
+                elif text.startswith("data: ") and name:
+                    self.events.append((name, json.loads(text.removeprefix("data: "))))
+        except (OSError, ValueError):
+            pass  # closed by the test
+
+    def wait_for(self, predicate, timeout: float = 5.0) -> list[tuple[str, dict]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(predicate(name, data) for name, data in list(self.events)):
+                return list(self.events)
+            time.sleep(0.02)
+        raise AssertionError(f"no such event within {timeout} s; got {[name for name, _ in self.events]}")
+
+    def close(self) -> None:
+        self._socket.shutdown(socket.SHUT_RDWR)
+        self._thread.join(timeout=5)
+        self._stream.close()
+        self._socket.close()
+
+
+@pytest.fixture
+def events(server: RunningServer):
+    reader = EventReader(server)
+    yield reader
+    reader.close()
+
+
+def rows_of(events: list[tuple[str, dict]], key: str) -> list[dict]:
+    return [row for name, data in events if name == "tasks" for row in data["rows"] if row["key"] == key]
+
+
+def test_ui_redirects_to_the_page_which_loads_only_its_own_assets(server):
+    response = requests.get(server.base + "/ui", allow_redirects=False, timeout=10)
+    assert response.status_code == 303 and response.headers["Location"] == "/ui/"
+    page = requests.get(server.base + "/ui/", timeout=10)
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "<title>Recent Tasks" in page.text
+    for asset, kind in (("app.js", "text/javascript"), ("app.css", "text/css"), ("favicon.svg", "image/svg+xml")):
+        assert f"static/{asset}" in page.text
+        served = requests.get(f"{server.base}/ui/static/{asset}", timeout=10)
+        assert served.status_code == 200 and served.headers["Content-Type"].startswith(kind)
+        again = requests.get(f"{server.base}/ui/static/{asset}", headers={"If-None-Match": served.headers["ETag"]}, timeout=10)
+        assert again.status_code == 304
+
+
+def test_nothing_on_the_page_comes_from_another_site(server):
+    text = requests.get(server.base + "/ui/", timeout=10).text
+    text += requests.get(server.base + "/ui/static/app.js", timeout=10).text
+    text += requests.get(server.base + "/ui/static/app.css", timeout=10).text
+    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("path", ["/ui/", "/ui/api/tasks", "/ui/events", "/ui/static/app.js"])
+def test_the_view_is_read_only(server, method, path):
+    response = requests.request(method, server.base + path, data=b"x", timeout=10)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD"
+    assert response.headers["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("path", ["/ui/nothing", "/ui/static/nothing.js", "/ui/api/tasks/task-nothing", "/ui/api", "/ui/static"])
+def test_an_unknown_address_is_a_plain_404(server, path):
+    response = requests.get(server.base + path, timeout=10)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("text/plain") and "<html" not in response.text
+
+
+def test_the_task_api_gives_rows_and_a_tasks_full_info(server, tasks):
+    key = tasks.take("error")
+    rows = requests.get(server.base + "/ui/api/tasks", timeout=10).json()["rows"]
+    assert key in {row["key"] for row in rows}
+    detail = requests.get(f"{server.base}/ui/api/tasks/{key}", timeout=10).json()
+    assert detail["row"]["state"] == "error" and detail["row"]["outcome"] == "fixture error"
+    assert detail["info"]["_typeName"] == "TaskInfo"
+    assert detail["info"]["error"]["fault"]["_typeName"] == "InvalidState"
+    assert detail["info"]["entity"] == {"type": "VirtualMachine", "value": "vm-42"}
+
+
+def test_the_stream_starts_with_every_task_then_sends_what_pyvmomi_changed(server, tasks, events):
+    key = tasks.take("running")
+    assert events.status == "200"
+    assert events.headers["content-type"] == "text/event-stream; charset=utf-8"
+    snapshot = events.wait_for(lambda name, data: name == "snapshot")[0][1]
+    assert key in {row["key"] for row in snapshot["rows"]}
+
+    vim.Task(key, logged_in_stub(server.url)).UpdateProgress(42)
+    seen = events.wait_for(lambda name, data: any(r["key"] == key and r["progress"] == 42 for r in data.get("rows", ())) and name == "tasks", timeout=1.0)
+    assert rows_of(seen, key)[-1]["state"] == "running"
+
+
+def test_a_burst_of_calls_reaches_the_page_as_a_few_batches(server, tasks, events):
+    """Coalescing: one row per task per 100 ms, whatever the number of calls."""
+    key = tasks.take("running")
+    events.wait_for(lambda name, data: name == "snapshot")
+    task = vim.Task(key, logged_in_stub(server.url))
+    start = time.monotonic()
+    calls = 0
+    for percent in range(0, 101, 2):
+        task.UpdateProgress(percent)
+        calls += 1
+    took = time.monotonic() - start
+    seen = events.wait_for(lambda name, data: any(r["key"] == key and r["progress"] == 100 for r in data.get("rows", ())), timeout=1.0)
+    sent = len(rows_of(seen, key))
+    assert sent <= took / 0.1 + 2, f"{calls} calls in {took:.2f} s went out as {sent} rows"
+    assert sent < calls
