@@ -24,9 +24,13 @@ LIVE_DEADLINE = 1.0
 FIXTURE_ORDER = ["task-101", "task-103", "task-102", "task-108", "task-107", "task-106", "task-104", "task-105", "task-110", "task-109"]
 
 
+#: The server of these tests has a control token, so every page here goes through it.
+TOKEN = "ui-test-token"
+
+
 @pytest.fixture(scope="module")
 def ui_server() -> Iterator[RunningServer]:
-    running = start_server(DEFAULT_FIXTURE)
+    running = start_server(DEFAULT_FIXTURE, "--control-token", TOKEN)
     yield running
     running.stop()
 
@@ -49,8 +53,8 @@ def si(ui_server: RunningServer):
 
 @pytest.fixture
 def page(browser, ui_server: RunningServer):
-    """The task view, opened afresh and showing its first snapshot."""
-    browser.get(ui_server.base + "/ui/")
+    """The task view, opened afresh (with the token in the address) and showing its first snapshot."""
+    browser.get(f"{ui_server.base}/ui/?token={TOKEN}")
     wait_until(browser, lambda: row_keys(browser), timeout=10)
     return browser
 
@@ -111,6 +115,18 @@ def new_running_task(si, cancelable: bool = True):
 
 
 # The list
+
+
+def test_the_token_is_asked_for_once_then_kept_in_a_cookie(browser, ui_server):
+    browser.delete_all_cookies()
+    browser.get(ui_server.base + "/ui/")
+    assert "control token" in browser.find_element("tag name", "body").text
+    browser.get(f"{ui_server.base}/ui/?token={TOKEN}")
+    assert browser.current_url == ui_server.base + "/ui/"  # the token left the address bar
+    wait_until(browser, lambda: row_keys(browser))
+    browser.get(ui_server.base + "/ui/")
+    wait_until(browser, lambda: row_keys(browser))
+    assert browser.find_element("id", "connection").text == "Live"  # the event stream got in too
 
 
 def test_the_page_lists_the_fixture_tasks_newest_first(page):
@@ -217,15 +233,59 @@ def test_the_detail_view_follows_its_task_live(page, si):
     wait_until(page, lambda: "55%" in page.find_element("id", "detail-status").text, timeout=LIVE_DEADLINE)
 
 
+def history_items(browser) -> list[dict]:
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#detail-history li')].map(li => ({method: li.dataset.method, "
+        "fault: li.classList.contains('is-fault'), text: li.textContent}))"
+    )
+
+
+def calls(story: list[dict]) -> list[dict]:
+    """The story without pyVmomi's reads of ``task.info`` (Fetch on the task: part of it too)."""
+    return [item for item in story if item["method"] != "Fetch"]
+
+
+def test_the_detail_view_tells_the_tasks_story_from_the_request_log(page, si):
+    from pyVmomi import vim
+
+    task = new_running_task(si)
+    key = task.info.key
+    task.UpdateProgress(30)
+    task.SetTaskState("success", result="backup-42")
+    with pytest.raises(vim.fault.InvalidState):
+        task.UpdateProgress(40)  # too late: the story shows the fault
+    page.get(page.current_url.split("#")[0] + f"#task={key}")
+    wait_until(page, lambda: len(calls(history_items(page))) == 4)
+    story = calls(history_items(page))
+    assert [item["method"] for item in story] == ["SetTaskState", "UpdateProgress", "SetTaskState", "UpdateProgress"]
+    assert "state=\"running\"" in story[0]["text"] and "percentDone=30" in story[1]["text"]
+    assert "backup-42" in story[2]["text"]
+    assert story[3]["fault"] and "InvalidState" in story[3]["text"] and not story[1]["fault"]
+    assert all(ADMIN[0] in item["text"] and " ms" in item["text"] for item in story)
+
+    with pytest.raises(vim.fault.InvalidState):
+        task.CancelTask()  # a new chapter appears without a reload
+    wait_until(page, lambda: [item["method"] for item in history_items(page)][-1:] == ["CancelTask"], timeout=LIVE_DEADLINE)
+
+
 # The artefact
 
 
-def test_a_screenshot_of_the_page_is_saved(page):
+def test_a_screenshot_of_the_page_is_saved(page, si):
+    """``artifacts/ui-recent-tasks.png``: the list, and beside it the story of an export."""
+    from pyVmomi import vim, vmodl
+
+    export = new_running_task(si)
+    export.SetTaskDescription(vim.LocalizableMessage(key="com.example.export", message="Export web-01 to OVF template"))
+    for percent in (20, 45, 64):
+        export.UpdateProgress(percent)
+    with pytest.raises(vmodl.fault.NotSupported):
+        vim.Task("task-103", si._stub).CancelTask()  # not cancelable: its row stays running
+    page.execute_script(f"location.hash = 'task={export.info.key}'")
+    wait_until(page, lambda: len(calls(history_items(page))) == 5)
+    time.sleep(0.3)  # let the progress bars finish their transition
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / "ui-recent-tasks.png"
-    page.execute_script("location.hash = 'task=task-102'")
-    wait_until(page, lambda: page.find_element("id", "detail").get_attribute("data-key") == "task-102")
-    time.sleep(0.3)  # let the progress bars finish their transition
     assert page.save_screenshot(str(path))
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 import time
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +16,7 @@ import requests
 from conftest import logged_in_stub
 from pyVmomi import vim
 
-from running_server import RunningServer
+from running_server import RunningServer, start_server
 
 
 class EventReader:
@@ -120,8 +121,8 @@ def test_the_task_api_gives_rows_and_a_tasks_full_info(server, tasks):
     assert key in {row["key"] for row in rows}
     detail = requests.get(f"{server.base}/ui/api/tasks/{key}", timeout=10).json()
     assert detail["row"]["state"] == "error" and detail["row"]["outcome"] == "fixture error"
-    assert detail["info"]["_typeName"] == "TaskInfo"
-    assert detail["info"]["error"]["fault"]["_typeName"] == "InvalidState"
+    assert detail["info"]["key"] == key and detail["info"]["task"] == {"type": "Task", "value": key}
+    assert detail["info"]["error"]["fault"]["_type"] == "InvalidState"
     assert detail["info"]["entity"] == {"type": "VirtualMachine", "value": "vm-42"}
 
 
@@ -152,3 +153,60 @@ def test_a_burst_of_calls_reaches_the_page_as_a_few_batches(server, tasks, event
     sent = len(rows_of(seen, key))
     assert sent <= took / 0.1 + 2, f"{calls} calls in {took:.2f} s went out as {sent} rows"
     assert sent < calls
+
+
+# The request log's arguments, which the detail view tells
+
+
+def test_the_request_log_keeps_each_calls_arguments_but_never_a_password(server, tasks):
+    key = tasks.take("running")
+    stub = logged_in_stub(server.url, user="story@vsphere.local", password="do-not-log-me")
+    vim.Task(key, stub).UpdateProgress(17)
+    logged = requests.get(f"{server.base}/_vtasksim/requests", params={"moref": f"Task:{key}"}, timeout=10).json()
+    assert [(r["method"], r["arguments"], r["user"]) for r in logged] == [("UpdateProgress", {"percentDone": 17}, "story@vsphere.local")]
+    logins = requests.get(f"{server.base}/_vtasksim/requests", params={"method": "Login"}, timeout=10)
+    assert "do-not-log-me" not in logins.text
+    assert {"userName": "story@vsphere.local", "password": "(hidden)"} in [r["arguments"] for r in logins.json()]
+
+
+def test_an_xml_argument_is_kept_as_short_text(server, tasks):
+    key = tasks.take("running")
+    vim.Task(key, logged_in_stub(server.url)).SetTaskState("success", result="backup-42")
+    [record] = requests.get(f"{server.base}/_vtasksim/requests", params={"moref": f"Task:{key}"}, timeout=10).json()
+    assert record["arguments"]["state"] == "success"
+    assert record["arguments"]["result"] == "backup-42"
+
+
+# The control token
+
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    path = tmp_path_factory.mktemp("guarded") / "one-task.yaml"
+    path.write_text("tasks:\n  - {key: task-1, descriptionId: com.example.t, state: running}\n")
+    running = start_server(path, "--control-token", TOKEN)
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize("path", ["/ui", "/ui/", "/ui/events", "/ui/api/tasks", "/ui/static/app.js", "/ui/?token=wrong"])
+def test_with_a_control_token_the_view_wants_it_too(guarded, path):
+    response = requests.get(guarded.base + path, allow_redirects=False, timeout=10)
+    assert response.status_code == 401
+    assert response.headers["Content-Type"].startswith("text/plain") and "?token=" in response.text
+
+
+def test_the_token_once_in_the_address_becomes_a_cookie_and_leaves_the_address(guarded):
+    first = requests.get(f"{guarded.base}/ui/?token={TOKEN}&x=1", allow_redirects=False, timeout=10)
+    assert first.status_code == 303 and first.headers["Location"] == "/ui/?x=1"
+    cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith(f"vtasksim_ui_token={TOKEN};")
+    assert {"Path=/ui", "HttpOnly", "SameSite=Strict"} <= {part.strip() for part in cookie.split(";")}
+    session = requests.Session()
+    session.cookies.set("vtasksim_ui_token", TOKEN)
+    assert session.get(f"{guarded.base}/ui/api/tasks", timeout=10).json()["rows"][0]["key"] == "task-1"
+    bearer = requests.get(f"{guarded.base}/ui/api/tasks", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    assert bearer.status_code == 200

@@ -15,13 +15,14 @@ import pytest
 from twisted.internet.task import Clock as FakeReactor
 
 from vtasksim.app.fixtures import load_fixture
+from vtasksim.app.request_log import RequestLog, RequestRecord
 from vtasksim.app.ui.feed import FLUSH_INTERVAL, TaskFeed
 from vtasksim.app.ui.rows import message_text, task_row, task_title
-from vtasksim.app.vim_json import iso_time, to_json
+from vtasksim.app.vim_json import to_json
 from vtasksim.domain.clock import ManualClock
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.task import Task, TaskInfo, TaskState
-from vtasksim.domain.vmodl import DataObject, KeyAnyValue, LocalizableMessage, LocalizedMethodFault, MoRef, TypedValue
+from vtasksim.domain.vmodl import KeyAnyValue, LocalizableMessage, MoRef
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "default.yaml"
 T0 = datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc)
@@ -69,32 +70,21 @@ def row(simulator: Simulator, key: str) -> dict:
     return task_row(found, lambda ref: getattr(simulator.registry.find(ref), "name", None))
 
 
-# vim_json: the one converter of vim values
+# The detail view's TaskInfo: vim_json's shapes
 
 
-def test_a_data_object_is_its_vim_properties_with_its_type_name_first():
-    info = task(load_fixture(DEFAULT_FIXTURE, ManualClock(T0)), "task-106").info
-    converted = to_json(info)
-    assert list(converted)[:3] == ["_typeName", "key", "task"]
-    assert converted["_typeName"] == "TaskInfo"
+def test_a_tasks_info_is_json_with_vim_names_and_a_stored_fault_says_its_type(simulator):
+    converted = to_json(task(simulator, "task-106").info)
+    assert list(converted)[:2] == ["key", "task"]  # schema order
     assert converted["task"] == {"type": "Task", "value": "task-106"}
     assert converted["error"] == {
-        "_typeName": "LocalizedMethodFault",
-        "fault": {"_typeName": "FileNotFound", "file": "[datastore1] db-01/db-01.vmdk"},
+        "fault": {"_type": "FileNotFound", "file": "[datastore1] db-01/db-01.vmdk"},
         "localizedMessage": "File [datastore1] db-01/db-01.vmdk was not found",
     }
+    assert converted["reason"] == {"_type": "TaskReasonUser", "userName": "VSPHERE.LOCAL\\Administrator"}
     assert converted["queueTime"] == "2025-12-31T22:30:00Z"
     assert "result" not in converted and "progress" not in converted  # unset, as on the wire
-    json.dumps(converted)  # and it is JSON
-
-
-def test_an_any_type_value_keeps_its_type_and_times_are_utc():
-    assert to_json(TypedValue("xsd:long", 42)) == {"_typeName": "long", "_value": 42}
-    assert to_json(TypedValue("ArrayOfString", ["a"])) == {"_typeName": "ArrayOfString", "_value": ["a"]}
-    assert iso_time(datetime(2026, 1, 1, 10, 0, 0, 250_000, tzinfo=timezone.utc)) == "2026-01-01T10:00:00.250Z"
-    assert to_json(b"\x00\x01") == "AAE="
-    with pytest.raises(TypeError, match="object"):
-        to_json(object())
+    json.dumps(converted)
 
 
 # Rows: what the list shows of a task
@@ -209,3 +199,28 @@ def test_history_of_a_task_is_announced_to_open_pages(feed, reactor):
     reactor.advance(FLUSH_INTERVAL)
     [batch] = page.batches()
     assert batch == {"rows": [], "removed": [], "history": ["task-102"]}
+
+
+def test_a_fixture_loaded_anew_reaches_open_pages_as_a_snapshot(feed, simulator, reactor):
+    page = Page()
+    feed.open(page)
+    fresh = load_fixture(DEFAULT_FIXTURE, ManualClock(T0))
+    feed.switch(fresh)
+    assert [name for name, _ in page.events] == ["snapshot", "snapshot"]
+    task(simulator, "task-103").update_progress(1)  # the old simulator: nobody listens now
+    task(fresh, "task-102").update_progress(2)
+    reactor.advance(FLUSH_INTERVAL)
+    [batch] = page.batches()
+    assert [(row["key"], row["progress"]) for row in batch["rows"]] == [("task-102", 2)]
+
+
+def test_a_logged_call_on_a_task_is_announced_while_a_page_is_open(simulator, reactor):
+    requests = RequestLog()
+    feed = TaskFeed(simulator, reactor, requests)
+    page = Page()
+    feed.open(page)
+    requests.add(RequestRecord(requests.next_id(), 0.0, "me", "UpdateProgress", MoRef("Task", "task-103"), None, None, 0.3, 200))
+    reactor.advance(FLUSH_INTERVAL)
+    assert page.batches()[-1]["history"] == ["task-103"]
+    feed.close(page)
+    assert requests._listeners == []

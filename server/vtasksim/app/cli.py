@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from vtasksim import __version__
+from vtasksim.app.runtime import CLOCK_MODES
 from vtasksim.domain.simulator import COMPAT_MODES
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "default.yaml"
@@ -34,7 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--cert", type=Path, default=None, help="PEM certificate (with --tls)")
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
-    serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
+    serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING; INFO logs one line per vim call)")
+    serve.add_argument("--clock", choices=CLOCK_MODES, default="system", help="system: wall time; manual: time moves only by POST /_vtasksim/clock/advance (default system)")
+    serve.add_argument("--control-token", default=None, metavar="TOKEN", help="require Authorization: Bearer TOKEN on the control API under /_vtasksim/")
+    serve.add_argument("--trace", type=Path, default=None, metavar="FILE", help="append every vim call to FILE as a JSON line (time, user, method, MoRef, fault, latency)")
+    serve.add_argument("--trace-bodies", action="store_true", help="with --trace: the request and response bodies too")
     return parser
 
 
@@ -47,18 +52,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(args: argparse.Namespace) -> int:
     from twisted.internet import reactor
 
-    from vtasksim.app.fixtures import FixtureError, load_fixture
+    from vtasksim.app.fixtures import FixtureError
     from vtasksim.app.reactor_clock import reactor_clock
+    from vtasksim.app.request_log import RequestLog
+    from vtasksim.app.runtime import FixtureSource, Runtime
     from vtasksim.app.site import build_site
 
     overrides = {"cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout}
     try:
-        simulator = load_fixture(args.fixtures, reactor_clock(reactor), overrides)
-    except (FixtureError, OSError) as error:
+        trace = args.trace.open("a", encoding="utf-8") if args.trace is not None else None
+    except OSError as error:
+        print(f"vtasksim: cannot write the trace: {error}", file=sys.stderr)
+        return 2
+    runtime = Runtime(
+        FixtureSource(path=args.fixtures), lambda: reactor_clock(reactor), args.clock, overrides,
+        RequestLog(trace=trace, bodies=args.trace_bodies),
+    )  # fmt: skip
+    try:
+        runtime.load()
+    except FixtureError as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
     gc.freeze()  # the fixture's objects live as long as the server: keep them out of every collection
-    site = build_site(simulator, access_log=args.access_log)
+    site = build_site(access_log=args.access_log, runtime=runtime, control_token=args.control_token)
     if args.tls or args.cert:
         from vtasksim.app.tls import context_factory
 
@@ -73,6 +89,7 @@ def serve(args: argparse.Namespace) -> int:
     # signal sent the moment the line appears still stops the server cleanly.
     reactor.callWhenRunning(print, ready, flush=True)
     reactor.run()
+    runtime.requests.close()
     return 0
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
+from vtasksim.app.call_arguments import arguments_of
+from vtasksim.app.request_log import RequestLog, RequestRecord
 from vtasksim.app.ui import build_ui
-from vtasksim.domain.faults import InvalidRequest
+from vtasksim.domain.faults import InvalidRequest, MethodFault
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.application import build_application
@@ -23,10 +26,16 @@ from vtasksim.wire.documents import ServiceDocuments
 from vtasksim.wire.encoding import writer_for
 from vtasksim.wire.envelope import CONTENT_TYPE, fault_bytes
 from vtasksim.wire.pending import PendingReply
-from vtasksim.wire.protocol import internal_error
+from vtasksim.domain.vmodl import MoRef
+from vtasksim.wire.namespaces import local_name
+from vtasksim.wire.protocol import VimSoapFault, internal_error, to_vim_fault
 from vtasksim.wire.versions import version_from_soap_action
 
-from spyne.server.twisted.http import TwistedHttpMethodContext, TwistedHttpTransport  # isort: skip  (after vtasksim.wire's Spyne fixes)
+from spyne.model.fault import Fault as SpyneError  # isort: skip  (after vtasksim.wire's Spyne fixes)
+from spyne.server.twisted.http import TwistedHttpMethodContext, TwistedHttpTransport  # isort: skip
+
+if TYPE_CHECKING:
+    from vtasksim.app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +81,15 @@ class SdkResource(Resource):
     Spyne's own TwistedWebResource hands every answer to a producer that sends it a reactor
     turn later, in chunks; this one runs Spyne's steps and returns the bytes at once (one write,
     with Content-Length), and waits only for calls that wait (a PendingReply: WaitForUpdates).
+    Every call answered goes to the request log, when there is one.
     """
 
-    def __init__(self, simulator: Simulator, documents: ServiceDocuments) -> None:
+    def __init__(self, simulator: Simulator, documents: ServiceDocuments, requests: RequestLog | None = None) -> None:
         super().__init__()
-        self._transport = TwistedHttpTransport(build_application(simulator))
+        self.application = build_application(simulator)
+        self._transport = TwistedHttpTransport(self.application)
         self._documents = documents
+        self._requests = requests
 
     def getChildWithDefault(self, path: bytes, request: Request) -> Resource:
         if path == b"":
@@ -88,13 +100,18 @@ class SdkResource(Resource):
         return NotFound()
 
     def render(self, request: Request) -> Any:
+        request.vtasksim_arrived = time.time(), time.perf_counter()
         if request.method != b"POST":
-            return _fault_response(request, InvalidRequest("The vim25 endpoint takes SOAP requests by POST."))
+            fault = InvalidRequest("The vim25 endpoint takes SOAP requests by POST.")
+            self._record(request, None, fault)
+            return _fault_response(request, fault)
         try:
             return self._call(request)
         except Exception:  # a bug must still be answered as a vCenter would, and logged
             log.exception("unhandled error in a SOAP request")
-            return _fault_response(request, internal_error())
+            fault = internal_error()
+            self._record(request, None, fault)
+            return _fault_response(request, fault)
 
     def _call(self, request: Request) -> Any:
         ctx = TwistedHttpMethodContext(self._transport, request, CONTENT_TYPE)
@@ -117,10 +134,13 @@ class SdkResource(Resource):
     def _answer(self, ctx: Any, request: Request) -> bytes:
         if ctx.out_error is None and ctx.in_error is not None:
             ctx.out_error = ctx.in_error
+        request_body = ctx.in_string[0] if self._requests is not None and self._requests.bodies else None
         self._transport.get_out_string(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
         body = b"".join(ctx.out_string)
+        if self._requests is not None:
+            self._record(request, ctx, ctx.out_error, request_body, body)
         ctx.close()
         return body
 
@@ -138,6 +158,51 @@ class SdkResource(Resource):
         request.setHeader(b"Content-Length", str(len(body)).encode())
         request.write(body)
         request.finish()
+
+    def _record(
+        self, request: Request, ctx: Any, error: BaseException | None,
+        request_body: bytes | None = None, response_body: bytes | None = None,
+    ) -> None:  # fmt: skip
+        if self._requests is None:
+            return
+        arrived, started = request.vtasksim_arrived
+        call = ctx.udc if ctx is not None else None
+        session = call.session if call is not None else None
+        fault = _fault_of(error, ctx)
+        self._requests.add(RequestRecord(
+            id=self._requests.next_id(), time=arrived,
+            user=session.info.userName if session is not None else None,
+            method=_method_of(ctx), this=_this_of(ctx), arguments=arguments_of(ctx),
+            fault_type=fault.vim_type if fault is not None else None,
+            fault_message=fault.message if fault is not None else None,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            status=500 if error is not None else 200,
+            request_body=request_body, response_body=response_body if self._requests.bodies else None,
+        ))  # fmt: skip
+
+
+def _method_of(ctx: Any) -> str | None:
+    if ctx is None:
+        return None
+    if ctx.descriptor is not None:
+        return ctx.descriptor.name
+    operation = getattr(ctx, "in_body_doc", None)
+    return local_name(operation.tag) if operation is not None and isinstance(operation.tag, str) else None
+
+
+def _this_of(ctx: Any) -> MoRef | None:
+    arguments = ctx.in_object if ctx is not None else None
+    first = arguments[0] if arguments else None
+    return first if isinstance(first, MoRef) else None
+
+
+def _fault_of(error: BaseException | None, ctx: Any) -> MethodFault | None:
+    """The vim fault the client got; a bug is logged once, by the protocol, not again here."""
+    if error is None:
+        return None
+    if isinstance(error, (MethodFault, VimSoapFault, SpyneError)):
+        return to_vim_fault(error, ctx)
+    return internal_error()
 
 
 class VimSite(Site):
@@ -166,10 +231,30 @@ class Root(NotFound):
         return NotFound()
 
 
-def build_site(simulator: Simulator, documents: ServiceDocuments | None = None, access_log: bool = False) -> Site:
+def build_site(
+    simulator: Simulator | None = None,
+    documents: ServiceDocuments | None = None,
+    access_log: bool = False,
+    runtime: "Runtime | None" = None,
+    control_token: str | None = None,
+) -> Site:
+    """The site of ``simulator``, or of ``runtime``'s current one with the control API beside it."""
     root = Root()
-    root.putChild(b"sdk", SdkResource(simulator, documents or ServiceDocuments(vim_types())))
-    root.putChild(b"ui", build_ui(simulator))
+    if runtime is not None:
+        from vtasksim.app.control.resource import ControlResource
+
+        sdk = SdkResource(runtime.simulator, documents or ServiceDocuments(vim_types()), runtime.requests)
+        # A fixture loaded or reset through the control API is served from the next call on.
+        runtime.listeners.append(lambda loaded: setattr(sdk.application, "simulator", loaded))
+        root.putChild(b"_vtasksim", ControlResource(runtime, control_token))
+        ui = build_ui(runtime.simulator, token=control_token, request_log=runtime.requests)
+        runtime.listeners.append(ui.feed.switch)
+    else:
+        assert simulator is not None, "a simulator or a runtime"
+        sdk = SdkResource(simulator, documents or ServiceDocuments(vim_types()))
+        ui = build_ui(simulator)
+    root.putChild(b"sdk", sdk)
+    root.putChild(b"ui", ui)
     return VimSite(root, access_log)
 
 

@@ -1,65 +1,68 @@
-"""vim values as JSON: the one converter the control API, the task view and traces share.
+"""Vim data as JSON: the one converter of the control API, the request log and the UI.
 
-The shapes follow vSphere's own JSON binding of vim25 (VI/JSON), so a reader who knows vim
-knows them: a data object is a dict of its vim property names with ``_typeName`` first, a
-managed-object reference is ``{"type", "value"}``, an anyType value whose type must survive
-(``xsd:long`` 42) is ``{"_typeName": "long", "_value": 42}``, a time is ISO 8601 in UTC with a
-``Z``, binary is base64. Unset properties (None) are left out, as the wire leaves them out.
+A MoRef is ``{"type", "value"}``; a datetime ISO 8601 in UTC (``2026-01-01T10:00:00Z``); a data
+object (LocalizableMessage, LocalizedMethodFault, a fault stored as data …) a dict of its vim
+field names, with its vim type under ``_type`` where the type is not fixed by the field (a
+TaskReason subtype, a fault stored as data); unset fields
+are left out, as the vim25 XML leaves them out.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, timezone
 from enum import Enum
+from functools import cache
 from typing import Any
 
+from vtasksim.domain.faults import MethodFault
 from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue, VimData
 
-JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+
+def iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def to_json(value: Any) -> JsonValue:
-    """The JSON form of any value the domain holds (TaskInfo, a fault, a result, a MoRef …)."""
+def moref_json(ref: MoRef | None) -> dict[str, str] | None:
+    return None if ref is None else {"type": ref.type, "value": ref.value}
+
+
+def fault_json(fault: MethodFault) -> dict[str, Any]:
+    """A raised fault: its vim type, its message, and its fields."""
+    return {"type": fault.vim_type, "message": fault.message, **to_json(fault.properties)}
+
+
+def to_json(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, MoRef):
-        return {"type": value.type, "value": value.value}
+        return moref_json(value)
     if isinstance(value, datetime):
-        return iso_time(value)
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode("ascii")
+        return iso(value)
     if isinstance(value, TypedValue):
-        return {"_typeName": value.type.removeprefix("xsd:"), "_value": to_json(value.value)}
-    if isinstance(value, (VimData, DataObject)):
-        return _data_object(value)
-    if isinstance(value, (list, tuple)):
-        return [to_json(item) for item in value]
+        return to_json(value.value)
+    if isinstance(value, DataObject):
+        return {"_type": value.vim_type, **_fields(value.vim_properties())}
+    if isinstance(value, VimData):
+        named = {"_type": value.vim_type} if _polymorphic(type(value)) else {}
+        return {**named, **_fields(value.vim_properties())}
     if isinstance(value, dict):
         return {str(key): to_json(item) for key, item in value.items()}
-    raise TypeError(f"no JSON form for {type(value).__name__}")
+    if isinstance(value, (list, tuple)):
+        return [to_json(item) for item in value]
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return str(value)
 
 
-def iso_time(moment: datetime) -> str:
-    """``2025-12-31T23:58:00Z``; milliseconds only when there are some."""
-    utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond:
-        text += f".{utc.microsecond // 1000:03d}"
-    return text + "Z"
+@cache
+def _polymorphic(cls: type) -> bool:
+    """A TaskReason says which one it is; a LocalizableMessage need not."""
+    return bool(cls.__subclasses__()) or any(
+        issubclass(base, VimData) and base is not VimData for base in cls.__mro__[1:]
+    )
 
 
-def dumps(value: Any) -> str:
-    """Compact JSON text of a domain value."""
-    return json.dumps(to_json(value), separators=(",", ":"), ensure_ascii=False)
-
-
-def _data_object(value: VimData | DataObject) -> dict[str, JsonValue]:
-    converted: dict[str, JsonValue] = {"_typeName": value.vim_type}
-    for name, item in value.vim_properties():
-        if item is not None:
-            converted[name] = to_json(item)
-    return converted
+def _fields(pairs: Any) -> dict[str, Any]:
+    return {name: to_json(item) for name, item in pairs if item is not None and item != []}

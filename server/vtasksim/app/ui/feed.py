@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterable, Protocol
 
+from vtasksim.app.request_log import RequestLog, RequestRecord
 from vtasksim.app.ui.rows import task_row
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.task import Task
@@ -48,8 +49,14 @@ def event(name: str, data: Any) -> bytes:
 
 
 class TaskFeed:
-    def __init__(self, simulator: Simulator, scheduler: Scheduler, interval: float = FLUSH_INTERVAL) -> None:
-        self._simulator = simulator
+    """The tasks of the simulator being served (``switch`` follows a fixture loaded or reset)."""
+
+    def __init__(
+        self, simulator: Simulator, scheduler: Scheduler, request_log: RequestLog | None = None,
+        interval: float = FLUSH_INTERVAL,
+    ) -> None:  # fmt: skip
+        self.simulator = simulator
+        self.request_log = request_log
         self._scheduler = scheduler
         self._interval = interval
         self._streams: list[Stream] = []
@@ -66,26 +73,48 @@ class TaskFeed:
 
     def open(self, stream: Stream) -> None:
         if not self._streams:
-            self._simulator.changes.subscribe(self._on_change)
+            self._listen(True)
             self._schedule_tick()
         self._streams.append(stream)
-        rows = self.rows()
-        self._known = {row["key"] for row in rows}
-        self._registry_generation = self._simulator.registry.generation
-        stream.send(event("snapshot", {"rows": rows}))
+        stream.send(self._snapshot())
 
     def close(self, stream: Stream) -> None:
         if stream not in self._streams:
             return
         self._streams.remove(stream)
         if not self._streams:
-            self._simulator.changes.unsubscribe(self._on_change)
+            self._listen(False)
             for call in (self._flush_call, self._tick_call):
                 if call is not None and call.active():
                     call.cancel()
             self._flush_call = self._tick_call = None
             self._dirty.clear()
             self._history.clear()
+
+    def switch(self, simulator: Simulator) -> None:
+        """Serve another simulator (a fixture loaded or reset): open pages start over from it."""
+        if self._streams:
+            self.simulator.changes.unsubscribe(self._on_change)
+            simulator.changes.subscribe(self._on_change)
+        self.simulator = simulator
+        self._dirty.clear()
+        self._rescan = False
+        if self._streams:
+            self._broadcast(self._snapshot())
+
+    def _listen(self, on: bool) -> None:
+        if on:
+            self.simulator.changes.subscribe(self._on_change)
+        else:
+            self.simulator.changes.unsubscribe(self._on_change)
+        if self.request_log is not None:
+            (self.request_log.subscribe if on else self.request_log.unsubscribe)(self._on_request)
+
+    def _snapshot(self) -> bytes:
+        rows = self.rows()
+        self._known = {row["key"] for row in rows}
+        self._registry_generation = self.simulator.registry.generation
+        return event("snapshot", {"rows": rows})
 
     @property
     def open_streams(self) -> int:
@@ -94,13 +123,13 @@ class TaskFeed:
     # What the list shows
 
     def tasks(self) -> list[Task]:
-        return [obj for obj in self._simulator.registry if isinstance(obj, Task)]
+        return [obj for obj in self.simulator.registry if isinstance(obj, Task)]
 
     def rows(self, tasks: Iterable[Task] | None = None) -> list[dict[str, Any]]:
         return [task_row(task, self.name_of) for task in (self.tasks() if tasks is None else tasks)]
 
     def name_of(self, ref: MoRef) -> str | None:
-        return getattr(self._simulator.registry.find(ref), "name", None)
+        return getattr(self.simulator.registry.find(ref), "name", None)
 
     # Changes coming in
 
@@ -112,6 +141,9 @@ class TaskFeed:
         else:
             return
         self._schedule_flush()
+
+    def _on_request(self, record: RequestRecord) -> None:
+        self.history_grew(record.this)
 
     def history_grew(self, ref: MoRef | None) -> None:
         """A request about ``ref`` was logged: pages showing that task fetch its history again."""
@@ -128,7 +160,7 @@ class TaskFeed:
 
     def _tick(self) -> None:
         self._ticks += 1
-        if self._simulator.registry.generation != self._registry_generation:
+        if self.simulator.registry.generation != self._registry_generation:
             self._rescan = True
             self._schedule_flush()
         elif self._ticks % KEEPALIVE_TICKS == 0:
@@ -156,7 +188,7 @@ class TaskFeed:
 
     def _scan(self, removed: list[str]) -> set[str]:
         """New tasks are added to ``_known`` and returned; gone ones are appended to ``removed``."""
-        self._registry_generation = self._simulator.registry.generation
+        self._registry_generation = self.simulator.registry.generation
         present = {task.info.key for task in self.tasks()}
         removed += sorted(self._known - present)
         added = present - self._known
@@ -164,7 +196,7 @@ class TaskFeed:
         return added
 
     def _find(self, key: str) -> Any:
-        return self._simulator.registry.find(MoRef("Task", key))
+        return self.simulator.registry.find(MoRef("Task", key))
 
     def _broadcast(self, chunk: bytes) -> None:
         for stream in list(self._streams):

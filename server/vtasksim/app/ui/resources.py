@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from vtasksim.app.request_log import RequestLog
 from vtasksim.app.ui.feed import Scheduler, TaskFeed
 from vtasksim.app.ui.rows import task_row
 from vtasksim.app.vim_json import to_json
@@ -158,39 +159,40 @@ class _RequestStream:
 class TaskList(ReadOnly):
     """``/ui/api/tasks``: every row, as the snapshot event has them; ``/ui/api/tasks/KEY``: one task."""
 
-    def __init__(self, feed: TaskFeed, simulator: Simulator, request_log: Any) -> None:
+    def __init__(self, feed: TaskFeed) -> None:
         super().__init__()
-        self._feed, self._simulator, self._request_log = feed, simulator, request_log
+        self._feed = feed
 
     def render_GET(self, request: Request) -> bytes:
         return _json(request, {"rows": self._feed.rows()})
 
     def getChild(self, path: bytes, request: Request) -> Resource:
-        task = self._simulator.registry.find(MoRef("Task", path.decode("utf-8", "replace")))
+        task = self._feed.simulator.registry.find(MoRef("Task", path.decode("utf-8", "replace")))
         if not isinstance(task, Task):
             return Missing("No such task")
-        return TaskDetail(task, self._feed, self._request_log)
+        return TaskDetail(task, self._feed)
 
 
 class TaskDetail(ReadOnly):
+    """A task's row, its full TaskInfo, and the calls the request log holds about it, oldest first.
+
+    ``history`` is null when the server keeps no request log.
+    """
+
     isLeaf = True
 
-    def __init__(self, task: Task, feed: TaskFeed, request_log: Any) -> None:
+    def __init__(self, task: Task, feed: TaskFeed) -> None:
         super().__init__()
-        self._task, self._feed, self._request_log = task, feed, request_log
+        self._task, self._feed = task, feed
 
     def render_GET(self, request: Request) -> bytes:
-        history = None if self._request_log is None else task_history(self._request_log, self._task.ref)
+        log = self._feed.request_log
+        history = None if log is None else [record.as_json() for record in log.records(moref=self._task.ref)]
         return _json(request, {
             "row": task_row(self._task, self._feed.name_of),
             "info": to_json(self._task.info),
             "history": history,
         })  # fmt: skip
-
-
-def task_history(request_log: Any, ref: MoRef) -> list[dict[str, Any]]:
-    """The calls the request log holds about this task, oldest first."""
-    return list(request_log.records_for(ref))
 
 
 class Page(ReadOnly):
@@ -211,7 +213,7 @@ class Page(ReadOnly):
 class UiRoot(ReadOnly):
     """``/ui``: checks the token, then hands the request to the page, assets, events or API."""
 
-    def __init__(self, simulator: Simulator, feed: TaskFeed, token: str | None, request_log: Any = None) -> None:
+    def __init__(self, feed: TaskFeed, token: str | None) -> None:
         super().__init__()
         self._token = token
         self.feed = feed
@@ -219,7 +221,7 @@ class UiRoot(ReadOnly):
             b"": Page(),
             b"static": Assets(),
             b"events": EventStream(feed),
-            b"api": _Folder({b"tasks": TaskList(feed, simulator, request_log)}),
+            b"api": _Folder({b"tasks": TaskList(feed)}),
         }
 
     def getChildWithDefault(self, path: bytes, request: Request) -> Resource:
@@ -240,7 +242,7 @@ class UiRoot(ReadOnly):
         expected = self._token.encode()
         offered = [
             request.getCookie(TOKEN_COOKIE) or b"",
-            (request.getHeader(b"Authorization") or "").removeprefix("Bearer ").encode(),
+            (request.getHeader(b"Authorization") or b"").removeprefix(b"Bearer "),
             *request.args.get(b"token", []),
         ]
         if any(hmac.compare_digest(candidate, expected) for candidate in offered if candidate):
@@ -269,7 +271,12 @@ class _TokenRedirect(ReadOnly):
         return b""
 
 
-def build_ui(simulator: Simulator, scheduler: Scheduler | None = None, token: str | None = None, request_log: Any = None) -> UiRoot:
+def build_ui(
+    simulator: Simulator, token: str | None = None, request_log: RequestLog | None = None,
+    scheduler: Scheduler | None = None,
+) -> UiRoot:  # fmt: skip
+    """``/ui`` for ``simulator``; with ``token``, only for those who show it; with a request log,
+    each task's history too."""
     if scheduler is None:
         from twisted.internet import reactor as scheduler  # type: ignore[assignment,no-redef]
-    return UiRoot(simulator, TaskFeed(simulator, scheduler), token, request_log)
+    return UiRoot(TaskFeed(simulator, scheduler, request_log), token)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from vtasksim.app.vim_json import iso_time
+from vtasksim.app.vim_json import iso
 from vtasksim.domain.task import (
     Task,
     TaskInfo,
@@ -113,4 +113,4 @@ def _name(ref: MoRef | None, name_of: NameOf) -> str | None:
 
 
 def _time(moment: Any) -> str | None:
-    return iso_time(moment) if moment is not None else None
+    return iso(moment) if moment is not None else None

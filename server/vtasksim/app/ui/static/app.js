@@ -325,8 +325,8 @@
     if (value && typeof value === "object" && "type" in value && "value" in value && Object.keys(value).length === 2) {
       return `${value.type}:${value.value}`;
     }
-    const text = JSON.stringify(value);
-    return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+    const text = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+    return text.length > 160 ? `${text.slice(0, 159)}…` : text;
   }
 
   function jsonTree(value) {
@@ -341,12 +341,12 @@
       if ("type" in value && "value" in value && Object.keys(value).length === 2) return element("span", `${value.type}:${value.value}`);
       const list = document.createElement("dl");
       for (const [name, item] of Object.entries(value)) {
-        if (name === "_typeName") continue;
+        if (name === "_type") continue;
         list.append(element("dt", name), wrap(jsonTree(item)));
       }
-      if (value._typeName) {
+      if (value._type) {
         const box = document.createElement("div");
-        box.append(element("span", value._typeName, "type"), list);
+        box.append(element("span", value._type, "type"), list);
         return box;
       }
       return list;
