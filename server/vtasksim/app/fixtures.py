@@ -87,7 +87,7 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 SYSTEM_ROLES = tuple(ROLES)
 
 _TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions")
-_SETTINGS = ("cancelDelay", "compat", "sessionTimeout")
+_SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "maxBodyBytes", "maxArrayItems")
 _OBJECT = ("type", "value", "name")
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
 _TASK = TaskInfo.WIRE_ORDER + ("cancelDelay",)
@@ -429,6 +429,9 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
             values["compat"] = _compat(found["compat"])
         if "sessionTimeout" in found:
             values["session_timeout"] = _positive_seconds(found["sessionTimeout"])
+        for name, field_name in (("maxBodyBytes", "max_body_bytes"), ("maxArrayItems", "max_array_items")):
+            if name in found:
+                values[field_name] = _int(found[name], low=1)
     values.update(_override_values(overrides))
     return SimulatorSettings(**values)
 

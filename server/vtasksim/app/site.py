@@ -16,6 +16,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
 from vtasksim.app.call_arguments import arguments_of
+from vtasksim.app.channel import VimChannel, VimRequest
 from vtasksim.app.request_log import RequestLog, RequestRecord
 from vtasksim.app.ui import build_ui
 from vtasksim.domain.faults import InvalidRequest, MethodFault
@@ -210,12 +211,19 @@ class VimSite(Site):
 
     A SOAP body is never a form: not parsing POSTs as forms spares Twisted a Content-Type parse
     through the ``email`` package, a fifth of the server's time per call.
+
+    Connections idle for ``idle_timeout`` seconds outside a call are closed (a call that waits,
+    such as WaitForUpdates, is not idle); bodies over ``max_body_bytes`` are refused
+    (:mod:`vtasksim.app.channel`).
     """
 
-    def __init__(self, root: Resource, access_log: bool = False) -> None:
-        super().__init__(root, parsePOSTFormSubmission=False)
+    protocol = VimChannel
+
+    def __init__(self, root: Resource, access_log: bool = False, max_body_bytes: int = 16 * 1024 * 1024, idle_timeout: float = 60.0) -> None:
+        super().__init__(root, parsePOSTFormSubmission=False, requestFactory=VimRequest, timeout=idle_timeout)
         self.displayTracebacks = False
         self._access_log = access_log
+        self.max_body_bytes = max_body_bytes
 
     def log(self, request: Request) -> None:
         if self._access_log:
@@ -237,6 +245,7 @@ def build_site(
     access_log: bool = False,
     runtime: "Runtime | None" = None,
     control_token: str | None = None,
+    idle_timeout: float = 60.0,
 ) -> Site:
     """The site of ``simulator``, or of ``runtime``'s current one with the control API beside it."""
     root = Root()
@@ -247,7 +256,8 @@ def build_site(
         # A fixture loaded or reset through the control API is served from the next call on.
         runtime.listeners.append(lambda loaded: setattr(sdk.application, "simulator", loaded))
         root.putChild(b"_vtasksim", ControlResource(runtime, control_token))
-        ui = build_ui(runtime.simulator, token=control_token, request_log=runtime.requests)
+        simulator = runtime.simulator
+        ui = build_ui(simulator, token=control_token, request_log=runtime.requests)
         runtime.listeners.append(ui.feed.switch)
     else:
         assert simulator is not None, "a simulator or a runtime"
@@ -255,6 +265,9 @@ def build_site(
         ui = build_ui(simulator)
     root.putChild(b"sdk", sdk)
     root.putChild(b"ui", ui)
-    return VimSite(root, access_log)
+    site = VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)
+    if runtime is not None:  # a fixture loaded later brings its own limit
+        runtime.listeners.append(lambda loaded: setattr(site, "max_body_bytes", loaded.settings.max_body_bytes))
+    return site
 
 

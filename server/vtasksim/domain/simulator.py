@@ -38,12 +38,18 @@ class SimulatorSettings:
     compat: str | None = None
     #: Seconds a session may stay idle before it expires (vCenter's default is 30 minutes).
     session_timeout: float = 1800.0
+    #: Request bodies larger than this are refused with HTTP 413 before they are read whole.
+    max_body_bytes: int = 16 * 1024 * 1024
+    #: Items one array of a request may hold (a SetTaskState result, a repeated argument …).
+    max_array_items: int = 10_000
 
     def __post_init__(self) -> None:
         if self.cancel_delay < 0:
             raise ValueError("cancel_delay must not be negative")
         if self.session_timeout <= 0:
             raise ValueError("session_timeout must be positive")
+        if self.max_body_bytes <= 0 or self.max_array_items <= 0:
+            raise ValueError("max_body_bytes and max_array_items must be positive")
         if self.compat not in (None, *COMPAT_MODES):
             raise ValueError(f"unknown compat mode {self.compat!r}; known: {', '.join(COMPAT_MODES)}")
 
