@@ -25,10 +25,11 @@ class EventReader:
     HTTP/1.0, so the stream comes unchunked and ends when the socket does.
     """
 
-    def __init__(self, server: RunningServer) -> None:
+    def __init__(self, server: RunningServer, token: str | None = None) -> None:
         address = urlsplit(server.base)
         self._socket = socket.create_connection((address.hostname, address.port), timeout=10)
-        self._socket.sendall(b"GET /ui/events HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n")
+        authorization = f"Authorization: Bearer {token}\r\n".encode() if token else b""
+        self._socket.sendall(b"GET /ui/events HTTP/1.0\r\nAccept: text/event-stream\r\n" + authorization + b"\r\n")
         self._stream = self._socket.makefile("rb")
         self.status = self._stream.readline().decode().split()[1]
         self.headers: dict[str, str] = {}
@@ -210,3 +211,24 @@ def test_the_token_once_in_the_address_becomes_a_cookie_and_leaves_the_address(g
     assert session.get(f"{guarded.base}/ui/api/tasks", timeout=10).json()["rows"][0]["key"] == "task-1"
     bearer = requests.get(f"{guarded.base}/ui/api/tasks", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     assert bearer.status_code == 200
+
+
+def test_a_fixture_reset_through_the_control_api_reaches_open_pages(guarded):
+    reader = EventReader(guarded, token=TOKEN)
+    try:
+        reader.wait_for(lambda name, data: name == "snapshot")
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        stub = logged_in_stub(guarded.url)
+        made = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent().taskManager.CreateTask(
+            obj=vim.Folder("group-d1", stub), taskTypeId="com.example.t", initiatedBy="me", cancelable=False)
+        reader.wait_for(lambda name, data: name == "tasks" and made.key in {r["key"] for r in data["rows"]}, timeout=1.0)
+        assert requests.post(f"{guarded.base}/_vtasksim/reset", headers=bearer, timeout=10).status_code == 200
+        seen = reader.wait_for(lambda name, data: name == "snapshot" and len(reader.events) > 2, timeout=1.0)
+        assert [row["key"] for row in seen[-1][1]["rows"]] == ["task-1"]  # the fixture as loaded
+    finally:
+        reader.close()
+
+
+def test_head_on_the_event_stream_does_not_open_one(server):
+    response = requests.head(server.base + "/ui/events", timeout=5)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/event-stream")

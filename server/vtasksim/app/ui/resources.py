@@ -140,6 +140,8 @@ class EventStream(ReadOnly):
         request.setHeader(b"Content-Type", b"text/event-stream; charset=utf-8")
         request.setHeader(b"Cache-Control", b"no-store")
         request.setHeader(b"X-Accel-Buffering", b"no")
+        if request.method == b"HEAD":
+            return b""
         stream = _RequestStream(request)
         request.notifyFinish().addBoth(lambda _: self._feed.close(stream))
         request.write(b"retry: 1000\n\n")
