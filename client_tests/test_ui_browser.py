@@ -194,6 +194,10 @@ def test_the_state_filter_shows_only_tasks_in_that_state(page):
     error_count = page.find_element("css selector", '[data-count="error"]').text
     assert int(error_count) == len(shown)
 
+    assert page.current_url.endswith("/ui/?state=error")  # the filter is in the address: a reload keeps it
+    page.refresh()
+    wait_until(page, lambda: row_keys(page) == shown)
+
     page.find_element("css selector", '[data-state-filter="all"]').click()
     wait_until(page, lambda: set(FIXTURE_ORDER) <= set(row_keys(page)))
 
@@ -209,6 +213,9 @@ def test_the_text_filter_matches_target_initiator_and_details(page):
     search.send_keys("no task is called this")
     wait_until(page, lambda: row_keys(page) == [])
     assert page.find_element("id", "empty").is_displayed()
+    page.get(page.current_url.split("?")[0] + "?q=Alarm")  # a shared link opens filtered
+    wait_until(page, lambda: row_keys(page) == ["task-110"])
+    assert page.find_element("id", "filter-text").get_attribute("value") == "Alarm"
 
 
 # The detail view

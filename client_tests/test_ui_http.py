@@ -232,3 +232,13 @@ def test_a_fixture_reset_through_the_control_api_reaches_open_pages(guarded):
 def test_head_on_the_event_stream_does_not_open_one(server):
     response = requests.head(server.base + "/ui/events", timeout=5)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/event-stream")
+
+
+def test_a_busy_tasks_detail_carries_its_latest_200_calls_and_how_many_there_were(server, tasks):
+    key = tasks.take("running")
+    task = vim.Task(key, logged_in_stub(server.url))
+    for percent in range(250):
+        task.UpdateProgress(percent % 101)
+    detail = requests.get(f"{server.base}/ui/api/tasks/{key}", timeout=10).json()
+    assert detail["historyTotal"] == 250 and len(detail["history"]) == 200
+    assert detail["history"][-1]["arguments"] == {"percentDone": 249 % 101}

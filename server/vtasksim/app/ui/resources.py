@@ -175,6 +175,10 @@ class TaskList(ReadOnly):
         return TaskDetail(task, self._feed)
 
 
+#: The most calls a task's detail carries (the latest); ``historyTotal`` says how many there were.
+HISTORY_LIMIT = 200
+
+
 class TaskDetail(ReadOnly):
     """A task's row, its full TaskInfo, and the calls the request log holds about it, oldest first.
 
@@ -189,11 +193,12 @@ class TaskDetail(ReadOnly):
 
     def render_GET(self, request: Request) -> bytes:
         log = self._feed.request_log
-        history = None if log is None else [record.as_json() for record in log.records(moref=self._task.ref)]
+        records = [] if log is None else list(log.records(moref=self._task.ref))
         return _json(request, {
             "row": task_row(self._task, self._feed.name_of),
             "info": to_json(self._task.info),
-            "history": history,
+            "history": None if log is None else [record.as_json() for record in records[-HISTORY_LIMIT:]],
+            "historyTotal": len(records),
         })  # fmt: skip
 
 

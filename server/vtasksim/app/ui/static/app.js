@@ -11,8 +11,9 @@
 
   const tasks = new Map(); // key -> row, each row mutated in place and versioned
   let view = []; // the rows that pass the filters, newest first
-  let stateFilter = "all";
-  let textFilter = "";
+  const query = new URLSearchParams(location.search);
+  let stateFilter = STATE_LABELS[query.get("state")] ? query.get("state") : "all";
+  let textFilter = (query.get("q") || "").trim().toLowerCase();
   let refilter = true;
   let frame = 0;
   let version = 0;
@@ -190,30 +191,39 @@
     }
   }
 
-  // Filters
+  // Filters, kept in the address (?state=error&q=db-01) so a view can be shared or reloaded
+
+  function filtersChanged() {
+    const params = new URLSearchParams();
+    if (stateFilter !== "all") params.set("state", stateFilter);
+    if (textFilter) params.set("q", $("filter-text").value.trim());
+    const search = params.toString();
+    history.replaceState(null, "", `${location.pathname}${search ? `?${search}` : ""}${location.hash}`);
+    for (const button of document.querySelectorAll("[data-state-filter]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.stateFilter === stateFilter));
+    }
+    refilter = true;
+    body.scrollTop = 0;
+    schedule();
+  }
 
   for (const button of document.querySelectorAll("[data-state-filter]")) {
     button.addEventListener("click", () => {
       stateFilter = button.dataset.stateFilter;
-      for (const other of document.querySelectorAll("[data-state-filter]")) {
-        other.setAttribute("aria-pressed", String(other === button));
-      }
-      refilter = true;
-      body.scrollTop = 0;
-      schedule();
+      filtersChanged();
     });
   }
 
   let typing = 0;
+  $("filter-text").value = query.get("q") || "";
   $("filter-text").addEventListener("input", (event) => {
     clearTimeout(typing);
     typing = setTimeout(() => {
       textFilter = event.target.value.trim().toLowerCase();
-      refilter = true;
-      body.scrollTop = 0;
-      schedule();
+      filtersChanged();
     }, 60);
   });
+  filtersChanged();
 
   body.addEventListener("scroll", schedule, { passive: true });
   window.addEventListener("resize", schedule);
@@ -276,7 +286,7 @@
       [row.state === "error" ? "Error" : "Result", row.outcome || "—"],
     ];
     $("detail-summary").replaceChildren(...summary.flatMap(([term, value]) => [element("dt", term), element("dd", value)]));
-    showHistory(detail.history);
+    showHistory(detail.history, detail.historyTotal);
     $("detail-info").replaceChildren(jsonTree(detail.info));
   }
 
@@ -287,7 +297,7 @@
     return node;
   }
 
-  function showHistory(history) {
+  function showHistory(history, total) {
     const list = $("detail-history");
     if (history == null) {
       list.replaceChildren(element("p", "This server keeps no request log.", "history-empty"));
@@ -297,7 +307,9 @@
       list.replaceChildren(element("p", "No call has named this task yet.", "history-empty"));
       return;
     }
-    list.replaceChildren(...history.map(historyItem));
+    const earlier = total - history.length;
+    list.replaceChildren(...(earlier > 0 ? [element("p", `${earlier.toLocaleString()} earlier calls not shown`, "history-empty")] : []),
+      ...history.map(historyItem));
   }
 
   function historyItem(record) {
