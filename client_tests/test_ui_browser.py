@@ -222,6 +222,8 @@ def test_the_text_filter_matches_target_initiator_and_details(page):
 
 
 def test_the_detail_view_shows_the_full_task_info(page):
+    from selenium.webdriver.common.keys import Keys
+
     page.find_element("css selector", '#grid-body .grid-row[data-key="task-106"] .cell-title a').click()
     detail = page.find_element("id", "detail")
     wait_until(page, lambda: detail.get_attribute("data-key") == "task-106")
@@ -229,6 +231,9 @@ def test_the_detail_view_shows_the_full_task_info(page):
     assert "FileNotFound" in text and "[datastore1] db-01/db-01.vmdk" in text
     assert "VirtualMachine:vm-44" in text  # the entity, as a MoRef
     assert "TaskReasonUser" in text
+    page.find_element("tag name", "body").send_keys(Keys.ESCAPE)
+    wait_until(page, lambda: not detail.is_displayed())
+    assert "#" not in page.current_url
 
 
 def test_the_detail_view_follows_its_task_live(page, si):
