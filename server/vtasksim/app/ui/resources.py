@@ -2,8 +2,8 @@
 
 Read-only: GET and HEAD only. When the server has a control token, every ``/ui`` request must
 carry it: once as ``?token=…`` (answered by a redirect that sets an HttpOnly cookie scoped to
-``/ui`` and drops the token from the address bar), then by that cookie; scripts may send
-``Authorization: Bearer …`` instead.
+``/ui`` and drops the token from the address bar), then by that cookie, which holds a digest of
+the token, not the token; scripts may send ``Authorization: Bearer …`` instead.
 """
 
 from __future__ import annotations
@@ -223,6 +223,8 @@ class UiRoot(ReadOnly):
     def __init__(self, feed: TaskFeed, token: str | None) -> None:
         super().__init__()
         self._token = token
+        # The cookie proves the token was shown without holding it (nor its odd characters).
+        self._cookie = hashlib.sha256(b"vtasksim /ui cookie\0" + (token or "").encode()).hexdigest().encode()
         self.feed = feed
         self._children: dict[bytes, Resource] = {
             b"": Page(),
@@ -248,14 +250,15 @@ class UiRoot(ReadOnly):
             return True
         expected = self._token.encode()
         offered = [
-            request.getCookie(TOKEN_COOKIE) or b"",
             (request.getHeader(b"Authorization") or b"").removeprefix(b"Bearer "),
             *request.args.get(b"token", []),
         ]
+        if hmac.compare_digest(request.getCookie(TOKEN_COOKIE) or b"", self._cookie):
+            return True
         if any(hmac.compare_digest(candidate, expected) for candidate in offered if candidate):
-            if b"token" in request.args and request.getCookie(TOKEN_COOKIE) != expected:
+            if b"token" in request.args:
                 secure = b"; Secure" if request.isSecure() else b""
-                request.setHeader(b"Set-Cookie", TOKEN_COOKIE + b"=" + expected + b"; Path=/ui; HttpOnly; SameSite=Strict" + secure)
+                request.setHeader(b"Set-Cookie", TOKEN_COOKIE + b"=" + self._cookie + b"; Path=/ui; HttpOnly; SameSite=Strict" + secure)
             return True
         return False
 
