@@ -207,7 +207,8 @@ def load_fixture_document_text(
     tasks = [_task(at) for at in _items(top.get("tasks"))]
     _check_task_links(tasks)
     _assign_event_chain_ids(tasks)
-    for task in tasks:
+    # In the order they were queued, as a vCenter created them: their events' keys follow that order.
+    for task in sorted(tasks, key=lambda task: task.info.queueTime):
         simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
     return Fixture(simulator, users, extensions)
 
