@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 FIXTURE ?= fixtures/default.yaml
 PORT ?= 8989
 
-.PHONY: run test bench schema fixtures constraints clean
+.PHONY: run test bench schema fixtures constraints clean fuzz
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null || { \
@@ -42,3 +42,8 @@ constraints: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The fuzzer with a long budget (make test runs 80 examples).
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest client_tests/test_fuzz.py -q
