@@ -86,11 +86,11 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 #: vCenter's system roles, as the domain defines them.
 SYSTEM_ROLES = tuple(ROLES)
 
-_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions")
+_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines")
 _SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems")
 _OBJECT = ("type", "value", "name")
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
-_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay",)
+_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay", "timeline")
 _USER = ("name", "password", "role", "privileges")
 _EXTENSION = ("key", "description", "taskList")
 # Each TaskReason type: its class, its fields, and the ones a fixture must give (vim requires the
@@ -207,9 +207,15 @@ def load_fixture_document_text(
     tasks = [_task(at) for at in _items(top.get("tasks"))]
     _check_task_links(tasks)
     _assign_event_chain_ids(tasks)
+    from vtasksim.app.fixture_timelines import read_timeline, read_timelines_by_type  # it reads with this module
+
+    simulator.task_type_timelines = read_timelines_by_type(top.get("timelines"))
+    timelines = [read_timeline(task.timeline) if task.timeline is not None else None for task in tasks]
     # In the order they were queued, as a vCenter created them: their events' keys follow that order.
-    for task in sorted(tasks, key=lambda task: task.info.queueTime):
-        simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
+    for task, timeline in sorted(zip(tasks, timelines), key=lambda pair: pair[0].info.queueTime):
+        added = simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
+        if timeline is not None:
+            simulator.play(added, timeline)
     return Fixture(simulator, users, extensions)
 
 
@@ -496,6 +502,7 @@ class _Task:
     cancel_delay: float | None
     links: dict[str, _At]  # parentTaskKey / rootTaskKey, checked once every key is known
     event_chain_id_set: bool
+    timeline: _At | None = None  # read once every task is known (a step's result may name one)
 
 
 def _task_keys(at: _At | None) -> dict[str, int]:
@@ -537,6 +544,7 @@ def _task(at: _At) -> _Task:
         cancel_delay=_optional(found, "cancelDelay", _seconds),
         links={name: found[name] for name in ("parentTaskKey", "rootTaskKey") if name in found},
         event_chain_id_set=_read_event_chain_id(found, info),
+        timeline=found.get("timeline"),
     )
 
 

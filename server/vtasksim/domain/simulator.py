@@ -19,6 +19,7 @@ from vtasksim.domain.managed_object import InventoryObject, ManagedObject
 from vtasksim.domain.options.vpx_settings import vpx_settings
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.domain.registry import Registry
+from vtasksim.domain.scenarios.timeline import Playback, Timeline
 from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceInstance
 from vtasksim.domain.session_manager import Session, SessionManager
 from vtasksim.domain.task import Task, TaskBehaviour, TaskInfo
@@ -98,6 +99,12 @@ class Simulator:
         self.option_manager = self.add(vpx_settings(task_retention, event_retention))
         self.service_instance = self.add(ServiceInstance(self._content(), clock))
         self._collector_numbers = itertools.count(1)
+        #: When the server started: a timeline step ``at: 5s`` falls due 5 s after it.
+        self.started = clock.now()
+        #: Timelines by task type (taskTypeId): every task CreateTask makes of that type plays it.
+        self.task_type_timelines: dict[str, Timeline] = {}
+        #: The timelines playing (or played) on each task, by task key.
+        self.playbacks: dict[str, list[Playback]] = {}
 
     def _content(self) -> ServiceContent:
         return ServiceContent(
@@ -145,3 +152,9 @@ class Simulator:
         self.task_history.add(task)
         self.event_manager.record_task_created(task)
         return task
+
+    def play(self, task: Task, timeline: Timeline) -> Playback:
+        """Play ``timeline`` on ``task``, its offsets counted from now (``at`` ones from the start)."""
+        playback = timeline.play(task, self.clock, self.started)
+        self.playbacks.setdefault(task.ref.value, []).append(playback)
+        return playback

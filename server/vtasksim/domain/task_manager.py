@@ -103,8 +103,11 @@ class TaskManager(ManagedObject):
             rootTaskKey=(parent.rootTaskKey or parent.key) if parent is not None else None,
             activationId=activation_id,
         )  # fmt: skip
-        self._simulator.add_task(info)
+        task = self._simulator.add_task(info)
         self._changed("recentTask")
+        timeline = self._simulator.task_type_timelines.get(task_type_id)
+        if timeline is not None:
+            self._simulator.play(task, timeline)  # its steps due now are applied before the reply
         return info
 
     def create_collector_for_tasks(self, session: "Session", spec: "TaskFilterSpec") -> "TaskHistoryCollector":
