@@ -18,14 +18,13 @@ from vtasksim.domain.faults import InvalidRequest
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.application import build_application
+from vtasksim.wire.dispatch import Dispatcher
 from vtasksim.wire.documents import ServiceDocuments
 from vtasksim.wire.encoding import writer_for
 from vtasksim.wire.envelope import CONTENT_TYPE, fault_bytes
 from vtasksim.wire.pending import PendingReply
 from vtasksim.wire.protocol import internal_error
 from vtasksim.wire.versions import version_from_soap_action
-
-from spyne.server.twisted.http import TwistedHttpMethodContext, TwistedHttpTransport  # isort: skip  (after vtasksim.wire's Spyne fixes)
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +68,14 @@ class SdkResource(Resource):
     as its children.
 
     Spyne's own TwistedWebResource hands every answer to a producer that sends it a reactor
-    turn later, in chunks; this one runs Spyne's steps and returns the bytes at once (one write,
-    with Content-Length), and waits only for calls that wait (a PendingReply: WaitForUpdates).
+    turn later, in chunks; this one runs the call (wire/dispatch.py) and returns the bytes at
+    once (one write, with Content-Length), and waits only for calls that wait (a PendingReply:
+    WaitForUpdates).
     """
 
     def __init__(self, simulator: Simulator, documents: ServiceDocuments) -> None:
         super().__init__()
-        self._transport = TwistedHttpTransport(build_application(simulator))
+        self._dispatcher = Dispatcher(build_application(simulator))
         self._documents = documents
 
     def getChildWithDefault(self, path: bytes, request: Request) -> Resource:
@@ -96,14 +96,8 @@ class SdkResource(Resource):
             return _fault_response(request, internal_error())
 
     def _call(self, request: Request) -> Any:
-        ctx = TwistedHttpMethodContext(self._transport, request, CONTENT_TYPE)
         request.content.seek(0)
-        ctx.in_string = [request.content.read()]
-        ctx = self._transport.generate_contexts(ctx)[0]
-        if ctx.in_error is None:
-            self._transport.get_in_object(ctx)
-        if ctx.in_error is None:
-            self._transport.get_out_object(ctx)
+        ctx = self._dispatcher.call(request, request.content.read())
         result = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
         if isinstance(result, PendingReply):
             # A client that hangs up stops the wait; its session may wait again later.
@@ -114,13 +108,9 @@ class SdkResource(Resource):
         return self._answer(ctx, request)
 
     def _answer(self, ctx: Any, request: Request) -> bytes:
-        if ctx.out_error is None and ctx.in_error is not None:
-            ctx.out_error = ctx.in_error
-        self._transport.get_out_string(ctx)
+        body = self._dispatcher.answer(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
-        body = b"".join(ctx.out_string)
-        ctx.close()
         return body
 
     def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:
