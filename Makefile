@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 FIXTURE ?= fixtures/default.yaml
 PORT ?= 8989
 
-.PHONY: run test bench schema constraints clean
+.PHONY: run test bench schema fixtures constraints clean fuzz
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null || { \
@@ -27,9 +27,14 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python server/bench/bench.py
 
-# Regenerate wsdl/ and the type table from pyVmomi's type tables (a test checks they are current).
+# Regenerate wsdl/ (and its packaged copy) and the type table from pyVmomi's type tables (a test checks they are current).
 schema: $(INSTALLED)
 	$(BIN)/python -m vtasksim.tools.gen_schema
+
+# fixtures/ is canonical; the package carries the same bytes (a test checks they match).
+fixtures:
+	rm -f server/vtasksim/fixtures/*.yaml
+	cp fixtures/*.yaml server/vtasksim/fixtures/
 
 # Re-pin every dependency to what is installed now (after changing pyproject.toml's ranges).
 constraints: $(INSTALLED)
@@ -37,3 +42,8 @@ constraints: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The fuzzer with a long budget (make test runs 80 examples).
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest client_tests/test_fuzz.py -q

@@ -83,11 +83,13 @@ def vtasksim_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "vtasksim", *args]
 
 
-def start_server(fixture: Path, *args: str) -> RunningServer:
+def start_server(fixture: Path | None, *args: str, cwd: Path = REPO) -> RunningServer:
+    """``vtasksim serve --port 0 --fixtures FIXTURE ARGS…`` (None: the bundled default fixture)."""
     env = dict(os.environ, PYTHONPATH=str(REPO / "server"), PYTHONUNBUFFERED="1")
+    fixture_args = () if fixture is None else ("--fixtures", str(fixture))
     process = subprocess.Popen(
-        vtasksim_command("serve", "--port", "0", "--fixtures", str(fixture), *args),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO,
+        vtasksim_command("serve", "--port", "0", *fixture_args, *args),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd,
     )  # fmt: skip
     ready = threading.Event()
     found: dict[str, RunningServer] = {}

@@ -239,9 +239,9 @@ def login(url: str, user: str = USER, password: str = PASSWORD) -> Client:
     return Client(url, set_cookie.split(";", 1)[0].strip())
 
 
-# Reading the shared captures (../shared/reference/captures, README there)
+# Reading the recorded exchanges (client_tests/captures, README there)
 
-CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "captures"
+CAPTURES = Path(__file__).resolve().parent / "captures"
 REAL_VCENTER = CAPTURES / "real-vcenter"
 
 

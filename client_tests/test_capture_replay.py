@@ -1,6 +1,6 @@
 """The requests real clients sent, replayed byte for byte.
 
-Every capture in ../shared/reference/captures/pyvmomi-to-vcsim/ and govc-to-vcsim/ of the four
+Every capture in client_tests/captures/pyvmomi-to-vcsim/ and govc-to-vcsim/ of the four
 Task methods is sent again with its body, request target and headers unchanged (SOAPAction
 quoted or not, pyVmomi's versionId attributes, govc's chunked body); only Host, Content-Length,
 Cookie and Transfer-Encoding are left to the transport, and the session cookie is ours.

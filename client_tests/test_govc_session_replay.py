@@ -1,6 +1,6 @@
 """govc's whole task scenario, replayed byte for byte in one logged-in session.
 
-``../shared/reference/captures/govc-to-vcsim/`` holds what govc 0.38 sent vcsim for
+``client_tests/captures/govc-to-vcsim/`` holds what govc 0.38 sent vcsim for
 ``govc task.create``, ``task.set`` and ``task.cancel``. Here the same requests go to vtasksim in
 the order govc sent them: same request line, same headers in the same order (the unquoted
 ``Soapaction``, ``Transfer-Encoding: chunked`` with a chunked body, ``Accept-Encoding: gzip``),

@@ -1,7 +1,7 @@
 """The bytes on the wire, next to a real vCenter's: fault envelopes, empty success responses,
 FetchResponse/TaskInfo, RetrieveServiceContent and RetrievePropertiesEx.
 
-The baselines are the recordings in ../shared/reference/captures/real-vcenter/ (and, for the
+The baselines are the recordings in client_tests/captures/real-vcenter/ (and, for the
 four Task methods' empty responses, which no real recording has, the simulator captures whose
 responses WIRE.md §1 confirms). Structure is compared, not bytes: namespace declarations,
 element names and their namespaces and prefixes, order, and ``xsi:type``.

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Sequence
 
 from vtasksim import __version__
+from vtasksim.app.bundled import DEFAULT, add_fixtures_command, bundled_fixture, source_name
+from vtasksim.app.runtime import CLOCK_MODES, FixtureSource
 from vtasksim.domain.simulator import COMPAT_MODES
-
-DEFAULT_FIXTURE = Path(__file__).resolve().parents[3] / "fixtures" / "default.yaml"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,22 +24,37 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vtasksim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the vim25 SOAP endpoint on /sdk")
+    serve.set_defaults(run=serve_command)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8989, help="port to listen on; 0 picks a free one (default 8989)")
-    serve.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURE, help="YAML fixture to serve (default fixtures/default.yaml)")
+    serve.add_argument("--fixtures", type=Path, default=None, help="YAML fixture to serve (default: the bundled 'default', see 'vtasksim fixtures')")
     serve.add_argument("--compat", choices=COMPAT_MODES, default=None, help="behave as an older server: vc2 = VirtualCenter 2.x")
     serve.add_argument("--cancel-delay", type=float, default=None, metavar="SECONDS", help="seconds between CancelTask and the task ending")
     serve.add_argument("--session-timeout", type=float, default=None, metavar="SECONDS", help="idle seconds before a session expires (default 1800)")
+    serve.add_argument("--task-max-age", type=int, default=None, metavar="DAYS", help="days completed tasks are kept (vCenter's task.maxAge, default 30)")
+    serve.add_argument("--history-limit", type=int, default=None, metavar="N", help="completed tasks, and events, kept at most (default 100000)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS, with a self-signed certificate unless --cert is given")
     serve.add_argument("--cert", type=Path, default=None, help="PEM certificate (with --tls)")
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
+    serve.add_argument("--max-body-bytes", type=int, default=None, metavar="BYTES", help="refuse request bodies larger than this with HTTP 413 (default 16 MiB)")
+    serve.add_argument("--max-array-items", type=int, default=None, metavar="N", help="refuse requests with an array of more items (default 10000)")
+    serve.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS", help="close connections idle this long outside a call (default 60)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
-    serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
+    serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING; INFO logs one line per vim call)")
+    serve.add_argument("--clock", choices=CLOCK_MODES, default="system", help="system: wall time; manual: time moves only by POST /_vtasksim/clock/advance (default system)")
+    serve.add_argument("--control-token", default=None, metavar="TOKEN", help="require Authorization: Bearer TOKEN on the control API under /_vtasksim/")
+    serve.add_argument("--trace", type=Path, default=None, metavar="FILE", help="append every vim call to FILE as a JSON line (time, user, method, MoRef, fault, latency)")
+    serve.add_argument("--trace-bodies", action="store_true", help="with --trace: the request and response bodies too")
+    add_fixtures_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    return args.run(args)
+
+
+def serve_command(args: argparse.Namespace) -> int:
     _configure_logging(args.log_level)
     return serve(args)
 
@@ -47,18 +62,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(args: argparse.Namespace) -> int:
     from twisted.internet import reactor
 
-    from vtasksim.app.fixtures import FixtureError, load_fixture
+    from vtasksim.app.fixtures import FixtureError
     from vtasksim.app.reactor_clock import reactor_clock
+    from vtasksim.app.request_log import RequestLog
+    from vtasksim.app.runtime import Runtime
     from vtasksim.app.site import build_site
 
-    overrides = {"cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout}
+    overrides = {
+        "cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout,
+        "task_max_age": args.task_max_age, "history_limit": args.history_limit,
+        "max_body_bytes": args.max_body_bytes, "max_array_items": args.max_array_items,
+    }  # fmt: skip
     try:
-        simulator = load_fixture(args.fixtures, reactor_clock(reactor), overrides)
-    except (FixtureError, OSError) as error:
+        trace = args.trace.open("a", encoding="utf-8") if args.trace is not None else None
+    except OSError as error:
+        print(f"vtasksim: cannot write the trace: {error}", file=sys.stderr)
+        return 2
+    runtime = Runtime(
+        _fixture_source(args.fixtures), lambda: reactor_clock(reactor), args.clock, overrides,
+        RequestLog(trace=trace, bodies=args.trace_bodies),
+    )  # fmt: skip
+    try:
+        runtime.load()
+    except (FixtureError, ValueError) as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
     gc.freeze()  # the fixture's objects live as long as the server: keep them out of every collection
-    site = build_site(simulator, access_log=args.access_log)
+    site = build_site(access_log=args.access_log, runtime=runtime, control_token=args.control_token, idle_timeout=args.idle_timeout)
     if args.tls or args.cert:
         from vtasksim.app.tls import context_factory
 
@@ -73,7 +103,15 @@ def serve(args: argparse.Namespace) -> int:
     # signal sent the moment the line appears still stops the server cleanly.
     reactor.callWhenRunning(print, ready, flush=True)
     reactor.run()
+    runtime.requests.close()
     return 0
+
+
+def _fixture_source(path: Path | None) -> FixtureSource:
+    """The file given, else the bundled default fixture (package data: served from anywhere)."""
+    if path is not None:
+        return FixtureSource(path=path)
+    return FixtureSource(text=bundled_fixture(DEFAULT).read_text("utf-8"), name=source_name(DEFAULT))
 
 
 def _configure_logging(level: str) -> None:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from vtasksim.domain.faults import InvalidRequest
+from vtasksim.app.channel import VimChannel, VimRequest
+from vtasksim.app.request_log import RequestLog, RequestRecord
+from vtasksim.domain.faults import InvalidRequest, MethodFault
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.application import build_application
@@ -23,8 +26,15 @@ from vtasksim.wire.documents import ServiceDocuments
 from vtasksim.wire.encoding import writer_for
 from vtasksim.wire.envelope import CONTENT_TYPE, fault_bytes
 from vtasksim.wire.pending import PendingReply
-from vtasksim.wire.protocol import internal_error
+from vtasksim.domain.vmodl import MoRef
+from vtasksim.wire.namespaces import local_name
+from vtasksim.wire.protocol import VimSoapFault, internal_error, to_vim_fault
 from vtasksim.wire.versions import version_from_soap_action
+
+from spyne.model.fault import Fault as SpyneError  # isort: skip  (after vtasksim.wire's Spyne fixes)
+
+if TYPE_CHECKING:
+    from vtasksim.app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +80,15 @@ class SdkResource(Resource):
     Spyne's own TwistedWebResource hands every answer to a producer that sends it a reactor
     turn later, in chunks; this one runs the call (wire/dispatch.py) and returns the bytes at
     once (one write, with Content-Length), and waits only for calls that wait (a PendingReply:
-    WaitForUpdates).
+    WaitForUpdates). Every call answered goes to the request log, when there is one.
     """
 
-    def __init__(self, simulator: Simulator, documents: ServiceDocuments) -> None:
+    def __init__(self, simulator: Simulator, documents: ServiceDocuments, requests: RequestLog | None = None) -> None:
         super().__init__()
-        self._dispatcher = Dispatcher(build_application(simulator))
+        self.application = build_application(simulator)
+        self._dispatcher = Dispatcher(self.application)
         self._documents = documents
+        self._requests = requests
 
     def getChildWithDefault(self, path: bytes, request: Request) -> Resource:
         if path == b"":
@@ -87,13 +99,18 @@ class SdkResource(Resource):
         return NotFound()
 
     def render(self, request: Request) -> Any:
+        request.vtasksim_arrived = time.time(), time.perf_counter()
         if request.method != b"POST":
-            return _fault_response(request, InvalidRequest("The vim25 endpoint takes SOAP requests by POST."))
+            fault = InvalidRequest("The vim25 endpoint takes SOAP requests by POST.")
+            self._record(request, None, fault)
+            return _fault_response(request, fault)
         try:
             return self._call(request)
         except Exception:  # a bug must still be answered as a vCenter would, and logged
             log.exception("unhandled error in a SOAP request")
-            return _fault_response(request, internal_error())
+            fault = internal_error()
+            self._record(request, None, fault)
+            return _fault_response(request, fault)
 
     def _call(self, request: Request) -> Any:
         request.content.seek(0)
@@ -108,9 +125,12 @@ class SdkResource(Resource):
         return self._answer(ctx, request)
 
     def _answer(self, ctx: Any, request: Request) -> bytes:
+        request_body = ctx.in_string[0] if self._requests is not None and self._requests.bodies else None
         body = self._dispatcher.answer(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
+        if self._requests is not None:
+            self._record(request, ctx, ctx.out_error, request_body, body)
         return body
 
     def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:
@@ -128,18 +148,70 @@ class SdkResource(Resource):
         request.write(body)
         request.finish()
 
+    def _record(
+        self, request: Request, ctx: Any, error: BaseException | None,
+        request_body: bytes | None = None, response_body: bytes | None = None,
+    ) -> None:  # fmt: skip
+        if self._requests is None:
+            return
+        arrived, started = request.vtasksim_arrived
+        call = ctx.udc if ctx is not None else None
+        session = call.session if call is not None else None
+        fault = _fault_of(error, ctx)
+        self._requests.add(RequestRecord(
+            id=self._requests.next_id(), time=arrived,
+            user=session.info.userName if session is not None else None,
+            method=_method_of(ctx), this=_this_of(ctx),
+            fault_type=fault.vim_type if fault is not None else None,
+            fault_message=fault.message if fault is not None else None,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            status=500 if error is not None else 200,
+            request_body=request_body, response_body=response_body if self._requests.bodies else None,
+        ))  # fmt: skip
+
+
+def _method_of(ctx: Any) -> str | None:
+    if ctx is None:
+        return None
+    if ctx.descriptor is not None:
+        return ctx.descriptor.name
+    operation = getattr(ctx, "in_body_doc", None)
+    return local_name(operation.tag) if operation is not None and isinstance(operation.tag, str) else None
+
+
+def _this_of(ctx: Any) -> MoRef | None:
+    arguments = ctx.in_object if ctx is not None else None
+    first = arguments[0] if arguments else None
+    return first if isinstance(first, MoRef) else None
+
+
+def _fault_of(error: BaseException | None, ctx: Any) -> MethodFault | None:
+    """The vim fault the client got; a bug is logged once, by the protocol, not again here."""
+    if error is None:
+        return None
+    if isinstance(error, (MethodFault, VimSoapFault, SpyneError)):
+        return to_vim_fault(error, ctx)
+    return internal_error()
+
 
 class VimSite(Site):
     """The site; it keeps no access log unless asked (formatting one costs every request).
 
     A SOAP body is never a form: not parsing POSTs as forms spares Twisted a Content-Type parse
     through the ``email`` package, a fifth of the server's time per call.
+
+    Connections idle for ``idle_timeout`` seconds outside a call are closed (a call that waits,
+    such as WaitForUpdates, is not idle); bodies over ``max_body_bytes`` are refused
+    (:mod:`vtasksim.app.channel`).
     """
 
-    def __init__(self, root: Resource, access_log: bool = False) -> None:
-        super().__init__(root, parsePOSTFormSubmission=False)
+    protocol = VimChannel
+
+    def __init__(self, root: Resource, access_log: bool = False, max_body_bytes: int = 16 * 1024 * 1024, idle_timeout: float = 60.0) -> None:
+        super().__init__(root, parsePOSTFormSubmission=False, requestFactory=VimRequest, timeout=idle_timeout)
         self.displayTracebacks = False
         self._access_log = access_log
+        self.max_body_bytes = max_body_bytes
 
     def log(self, request: Request) -> None:
         if self._access_log:
@@ -155,9 +227,31 @@ class Root(NotFound):
         return NotFound()
 
 
-def build_site(simulator: Simulator, documents: ServiceDocuments | None = None, access_log: bool = False) -> Site:
+def build_site(
+    simulator: Simulator | None = None,
+    documents: ServiceDocuments | None = None,
+    access_log: bool = False,
+    runtime: "Runtime | None" = None,
+    control_token: str | None = None,
+    idle_timeout: float = 60.0,
+) -> Site:
+    """The site of ``simulator``, or of ``runtime``'s current one with the control API beside it."""
     root = Root()
-    root.putChild(b"sdk", SdkResource(simulator, documents or ServiceDocuments(vim_types())))
-    return VimSite(root, access_log)
+    if runtime is not None:
+        from vtasksim.app.control.resource import ControlResource
+
+        sdk = SdkResource(runtime.simulator, documents or ServiceDocuments(vim_types()), runtime.requests)
+        # A fixture loaded or reset through the control API is served from the next call on.
+        runtime.listeners.append(lambda loaded: setattr(sdk.application, "simulator", loaded))
+        root.putChild(b"_vtasksim", ControlResource(runtime, control_token))
+        simulator = runtime.simulator
+    else:
+        assert simulator is not None, "a simulator or a runtime"
+        sdk = SdkResource(simulator, documents or ServiceDocuments(vim_types()))
+    root.putChild(b"sdk", sdk)
+    site = VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)
+    if runtime is not None:  # a fixture loaded later brings its own limit
+        runtime.listeners.append(lambda loaded: setattr(site, "max_body_bytes", loaded.settings.max_body_bytes))
+    return site
 
 

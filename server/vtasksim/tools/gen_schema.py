@@ -2,7 +2,8 @@
 
     PYTHONPATH=server python -m vtasksim.tools.gen_schema [--out-dir DIR]
 
-Writes, under the repo root (or DIR):
+Writes, under the repo root (or DIR), into ``server/vtasksim/wire/wsdl/`` (package data: what the
+server serves) and the same bytes into ``wsdl/`` (where people look for a WSDL):
 
     wsdl/vimService.wsdl        service VimService, port VimPort (imports vim.wsdl)
     wsdl/vim.wsdl               messages, portType VimPortType, binding VimBinding
@@ -60,13 +61,11 @@ XSD_NS = "http://www.w3.org/2001/XMLSchema"
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
 
-OUTPUT_FILES: tuple[str, ...] = (
-    "wsdl/vimService.wsdl",
-    "wsdl/vim.wsdl",
-    "wsdl/vim-messages.xsd",
-    "wsdl/vim-types.xsd",
-    "server/vtasksim/domain/vim_types.json",
-)
+WSDL_FILES = ("vimService.wsdl", "vim.wsdl", "vim-messages.xsd", "vim-types.xsd")
+#: The packaged copy (served at run time) first, then the top-level one: the same bytes.
+WSDL_DIRS = ("server/vtasksim/wire/wsdl", "wsdl")
+TYPE_TABLE = "server/vtasksim/domain/vim_types.json"
+OUTPUT_FILES: tuple[str, ...] = (*(f"{folder}/{name}" for folder in WSDL_DIRS for name in WSDL_FILES), TYPE_TABLE)
 
 # The operations the server implements, by the managed-object type (vim25 WSDL names) they belong
 # to. `Fetch` is deliberately absent: pyVmomi uses it, but it is in no public WSDL.
@@ -88,7 +87,12 @@ SERVED_OPERATIONS: dict[str, list[str]] = {
     ],
     "PropertyFilter": ["DestroyPropertyFilter"],
     "SessionManager": ["Login", "Logout", "SessionIsActive"],
-    "TaskManager": ["CreateTask"],
+    "TaskManager": ["CreateTask", "CreateCollectorForTasks"],
+    "HistoryCollector": ["SetCollectorPageSize", "RewindCollector", "ResetCollector", "DestroyCollector"],
+    "TaskHistoryCollector": ["ReadNextTasks", "ReadPreviousTasks"],
+    "EventHistoryCollector": ["ReadNextEvents", "ReadPreviousEvents"],
+    "EventManager": ["QueryEvents", "CreateCollectorForEvents"],
+    "OptionManager": ["QueryOptions", "UpdateOptions"],
     "AuthorizationManager": [
         "HasPrivilegeOnEntity",
         "HasPrivilegeOnEntities",
@@ -144,6 +148,29 @@ ROOT_TYPES: tuple[str, ...] = (
     "AuthorizationPrivilege",
     "AuthorizationRole",
     "Permission",
+    # Task and event history, and the settings that keep it
+    "TaskFilterSpecByEntity",
+    "TaskFilterSpecByTime",
+    "TaskFilterSpecByUsername",
+    "EventFilterSpec",
+    "EventDescription",
+    "EventDescriptionEventDetail",
+    "Event",
+    "TaskEvent",
+    "EntityEventArgument",
+    "DatacenterEventArgument",
+    "ComputeResourceEventArgument",
+    "HostEventArgument",
+    "VmEventArgument",
+    "DatastoreEventArgument",
+    "NetworkEventArgument",
+    "DvsEventArgument",
+    "OptionValue",
+    "OptionDef",
+    "OptionType",
+    "IntOption",
+    "BoolOption",
+    "StringOption",
 )
 
 # The vim.Task reference page (every sentence of which is a requirement) names a privilege where
@@ -767,13 +794,11 @@ def render_json(model: Model) -> str:
 
 def render_all(model: Model) -> dict[str, str]:
     """Relative output path -> file content."""
-    return {
-        "wsdl/vimService.wsdl": render_service_wsdl(model),
-        "wsdl/vim.wsdl": render_vim_wsdl(model),
-        "wsdl/vim-messages.xsd": render_messages_xsd(model),
-        "wsdl/vim-types.xsd": render_types_xsd(model),
-        "server/vtasksim/domain/vim_types.json": render_json(model),
-    }
+    wsdl = dict(zip(WSDL_FILES, (render_service_wsdl(model), render_vim_wsdl(model),
+                                  render_messages_xsd(model), render_types_xsd(model))))
+    outputs = {f"{folder}/{name}": text for folder in WSDL_DIRS for name, text in wsdl.items()}
+    outputs[TYPE_TABLE] = render_json(model)
+    return outputs
 
 
 def write_outputs(out_dir: Path) -> dict[str, str]:

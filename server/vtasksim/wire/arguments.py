@@ -15,13 +15,16 @@ from lxml import etree
 from spyne import Boolean, Integer, Unicode
 
 from vtasksim.domain.faults import InvalidArgument, InvalidRequest
+from vtasksim.wire.decoding import check_array_items
 from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.models import ManagedObjectReference, VimXml
 from vtasksim.wire.namespaces import local_name
 
 
-def read_arguments(operation: etree._Element, message_class: Any) -> list[Any]:
-    """The arguments in declaration order; a repeated argument is a list, an absent one None."""
+def read_arguments(operation: etree._Element, message_class: Any, max_array_items: int | None = None) -> list[Any]:
+    """The arguments in declaration order; a repeated argument is a list, an absent one None.
+
+    A repeated argument may come at most ``max_array_items`` times."""
     members = message_class._type_info
     values: dict[str, Any] = {}
     for child in operation:
@@ -33,7 +36,10 @@ def read_arguments(operation: etree._Element, message_class: Any) -> list[Any]:
             raise InvalidRequest(f"Unexpected element {name!r} in {local_name(operation.tag)}.")
         value = _reader(member)(child, name, member)
         if member.Attributes.max_occurs > 1:
-            values.setdefault(name, []).append(value)
+            items = values.setdefault(name, [])
+            items.append(value)
+            if max_array_items is not None and len(items) > max_array_items:
+                check_array_items(len(items), max_array_items, name)
         else:
             values[name] = value
     for name, member in members.items():

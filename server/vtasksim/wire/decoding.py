@@ -76,12 +76,14 @@ class Vim25Reader:
     """Reads vim25 elements as domain values.
 
     ``modelled`` maps the vim types the domain models as dataclasses to their constructors;
-    every other data object is read as a :class:`DataObject`.
+    every other data object is read as a :class:`DataObject`. No array may hold more than
+    ``max_array_items`` items: a request is not a way to store megabytes on a task.
     """
 
-    def __init__(self, types: TypeSystem, modelled: dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, types: TypeSystem, modelled: dict[str, Callable[..., Any]], max_array_items: int | None = None) -> None:
         self.types = types
         self.modelled = modelled
+        self.max_array_items = max_array_items
 
     def read(self, element: etree._Element, declared: str, path: str) -> Any:
         actual = self._xsi_type(element, path) or declared
@@ -143,6 +145,8 @@ class Vim25Reader:
 
     def _read_array(self, element: etree._Element, array_type: str, path: str) -> TypedValue:
         item_type = array_item_type(array_type)
+        if self.max_array_items is not None and len(element) > self.max_array_items:
+            check_array_items(sum(1 for _ in _children(element)), self.max_array_items, path)
         return TypedValue(array_type, [self.read(child, item_type, path) for child in _children(element)])
 
     def _read_data(self, element: etree._Element, type_name: str, path: str) -> Any:
@@ -154,7 +158,10 @@ class Vim25Reader:
                 raise InvalidRequest(f"Unexpected element {name!r} in {path} (a {type_name}).")
             value = self.read(child, field.type, f"{path}.{name}")
             if field.array:
-                values.setdefault(name, []).append(value)
+                items = values.setdefault(name, [])
+                items.append(value)
+                if self.max_array_items is not None and len(items) > self.max_array_items:
+                    check_array_items(len(items), self.max_array_items, f"{path}.{name}")
             else:
                 values[name] = value
         return self._construct(type_name, values, path)
@@ -172,6 +179,16 @@ class Vim25Reader:
             raise InvalidArgument(
                 path, f"A specified parameter was not correct: {path} lacks {', '.join(missing) or 'a required field'}."
             ) from None
+
+
+def check_array_items(count: int, limit: int, path: str) -> None:
+    """InvalidArgument when an array holds more items than the server takes, saying how to raise the limit."""
+    if count > limit:
+        raise InvalidArgument(
+            path,
+            f"A specified parameter was not correct: {path} holds more than {limit} items, the most this "
+            "server takes in one array (raise it with --max-array-items or the fixture's settings.maxArrayItems).",
+        )
 
 
 def _children(element: etree._Element):

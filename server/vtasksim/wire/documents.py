@@ -1,27 +1,31 @@
 """The documents a vCenter serves beside the SOAP endpoint: the WSDL and vimServiceVersions.xml.
 
-The WSDL files are ours (``wsdl/`` at the top of the repository, generated from pyVmomi's type
-tables by ``python -m vtasksim.tools.gen_schema``); ``vimService.wsdl``'s ``soap:address`` is
-rewritten to the URL the client used, so a WSDL-driven client talks back to this server.
+The WSDL files are ours, generated from pyVmomi's type tables by ``python -m
+vtasksim.tools.gen_schema`` into ``vtasksim/wire/wsdl/`` (package data, so an installed wheel
+serves them from anywhere) and into ``wsdl/`` at the top of the repository, where people look.
+``vimService.wsdl``'s ``soap:address`` is rewritten to the URL the client used, so a WSDL-driven
+client talks back to this server.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from xml.sax.saxutils import escape
 
 from vtasksim.domain.typesystem import TypeSystem
 from vtasksim.wire.versions import served_versions
 
-DEFAULT_WSDL_DIR = Path(__file__).resolve().parents[3] / "wsdl"
+DEFAULT_WSDL_DIR = resources.files("vtasksim.wire") / "wsdl"
 _ADDRESS_PLACEHOLDER = b"https://localhost/sdk"
 WSDL_FILES = ("vimService.wsdl", "vim.wsdl", "vim-messages.xsd", "vim-types.xsd")
 VERSIONS_DOCUMENT = "vimServiceVersions.xml"
 
 
 class ServiceDocuments:
-    def __init__(self, types: TypeSystem, wsdl_dir: Path = DEFAULT_WSDL_DIR) -> None:
-        self._files = {name: (wsdl_dir / name).read_bytes() for name in WSDL_FILES if (wsdl_dir / name).is_file()}
+    def __init__(self, types: TypeSystem, wsdl_dir: Traversable = DEFAULT_WSDL_DIR) -> None:
+        # Every file or none: a package built without its WSDL must fail at start, not answer 404.
+        self._files = {name: (wsdl_dir / name).read_bytes() for name in WSDL_FILES}
         self._versions = _versions_document(served_versions(types))
 
     def names(self) -> tuple[str, ...]:

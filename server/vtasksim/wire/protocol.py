@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _SOAP_BODY = f"{{{SOAP_ENV}}}Body"
 _SOAP_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
+_SOAP12_ENVELOPE = "{http://www.w3.org/2003/05/soap-envelope}Envelope"
 
 #: A parser that never reaches the network or expands entities: request bodies are hostile.
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, remove_pis=True)
@@ -81,6 +82,8 @@ class VimSoap11(Soap11):
 
     def decompose_incoming_envelope(self, ctx: Any, message: Any = None) -> None:
         envelope = ctx.in_document
+        if envelope.tag == _SOAP12_ENVELOPE:
+            raise VimSoapFault(InvalidRequest(f"A SOAP 1.2 envelope: vim25 speaks SOAP 1.1 only (an Envelope in {SOAP_ENV})."))
         if envelope.tag != _SOAP_ENVELOPE:
             raise VimSoapFault(InvalidRequest(f"Expected a SOAP 1.1 Envelope, got {envelope.tag}."))
         body = envelope.find(_SOAP_BODY)
@@ -94,7 +97,8 @@ class VimSoap11(Soap11):
     def deserialize(self, ctx: Any, message: Any) -> None:
         self.event_manager.fire_event("before_deserialize", ctx)
         try:
-            ctx.in_object = read_arguments(ctx.in_body_doc, ctx.descriptor.in_message)
+            limit = ctx.app.simulator.settings.max_array_items
+            ctx.in_object = read_arguments(ctx.in_body_doc, ctx.descriptor.in_message, limit)
         except MethodFault as fault:
             raise VimSoapFault(fault) from None
         ctx.in_header = None

@@ -69,7 +69,7 @@ class Call:
 
     @property
     def reader(self) -> Vim25Reader:
-        return reader_for(self.types)
+        return reader_for(self.types, self.simulator.settings.max_array_items)
 
     def target(self, this: MoRef | None, kind: type[T], prop: str | None = None, privilege_on: MoRef | None = None) -> T:
         """The managed object of type ``kind`` that ``_this`` names, once the caller may call the
@@ -133,8 +133,8 @@ class Call:
 
 
 @cache
-def reader_for(types: TypeSystem) -> Vim25Reader:
-    return Vim25Reader(types, MODELLED_TYPES)
+def reader_for(types: TypeSystem, max_array_items: int | None = None) -> Vim25Reader:
+    return Vim25Reader(types, MODELLED_TYPES, max_array_items)
 
 
 def call_of(ctx: Any) -> Call:

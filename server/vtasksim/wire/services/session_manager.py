@@ -17,6 +17,7 @@ class SessionManagerService(VimService):
         manager = call.target(this, SessionManager)
         ip_address, user_agent = call.peer()
         session = manager.login(userName, password, locale, ip_address, user_agent)
+        call.session = session  # the call is now this user's (the request log names them)
         call.set_session_cookie(session.key)
         return call.reply(session.info, "UserSession")
 
