@@ -15,9 +15,7 @@ from typing import Any
 
 from spyne.error import ResourceNotFoundError
 
-from vtasksim.domain.faults import MethodFault
-from vtasksim.wire.arguments import read_arguments
-from vtasksim.wire.protocol import VimSoapFault, response_bytes
+from vtasksim.wire.protocol import response_bytes
 
 
 class HttpTransport:
@@ -83,10 +81,7 @@ class Dispatcher:
         if not handles:
             raise ResourceNotFoundError(call.method_request_string)
         call.descriptor = handles[0]
-        try:
-            call.in_object = read_arguments(call.in_body_doc, call.descriptor.in_message)
-        except MethodFault as fault:
-            raise VimSoapFault(fault) from None
+        protocol.deserialize(call, None)  # the arguments, within the server's limits
 
     @staticmethod
     def answer(call: VimCall) -> bytes:
