@@ -290,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             servers["vcsim"] = start_vcsim(vcsim)
         try:
             sessions = {name: open_session((s.host, s.port), RUNNING_TASKS) for name, s in servers.items()}
+            print(", ".join(f"{name} pid {s.pid}" for name, s in servers.items()), file=sys.stderr, flush=True)
             print("", flush=True)
             rows = [summarize(cell) for cell in run_cells(servers, sessions, args, wrk)]
             print()
