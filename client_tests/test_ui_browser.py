@@ -210,6 +210,10 @@ def test_the_text_filter_matches_target_initiator_and_details(page):
     search.send_keys("NIGHTLY")  # case does not matter; the initiator matches
     wait_until(page, lambda: row_keys(page) == ["task-109"])
     search.clear()
+    search.send_keys("PowerOnVM_Task")  # the method, shown as "Power on VM", is matched too
+    wait_until(page, lambda: set(row_keys(page)) == {"task-101", "task-106"})
+    assert row_state(page, "task-106")["title"] == "Power on VM"
+    search.clear()
     search.send_keys("no task is called this")
     wait_until(page, lambda: row_keys(page) == [])
     assert page.find_element("id", "empty").is_displayed()
