@@ -18,7 +18,7 @@ INSTALLED := $(VENV)/.installed
 FIXTURE ?= fixtures/default.yaml
 PORT ?= 8989
 
-.PHONY: venv run test bench schema fixtures constraints pythons clean
+.PHONY: venv run test bench schema fixtures constraints pythons clean fuzz
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@"$(PYTHON)" -c '$(SUPPORTED_CHECK)' >/dev/null 2>&1 || { \
@@ -72,3 +72,8 @@ constraints:
 
 clean:
 	rm -rf .venv .venv-3.* .constraints .pytest_cache build dist
+
+# The fuzzer with a long budget (make test runs 80 examples).
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest client_tests/test_fuzz.py -q

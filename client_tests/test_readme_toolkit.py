@@ -21,6 +21,14 @@ def curl_lines() -> list[str]:
     return [line for block in blocks for line in block.splitlines() if line.startswith("curl ") and "/_vtasksim/" in line]
 
 
+TOKEN = "s3cret"
+
+
+def yaml_block(first_line: str) -> str:
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(), flags=re.S)
+    return next(block for block in blocks if block.startswith(first_line))
+
+
 def serve_line() -> list[str]:
     """The README's ``vtasksim serve …`` line for the control API, as arguments."""
     line = next(l for l in README.read_text().splitlines() if l.startswith("vtasksim serve --clock manual"))
@@ -45,9 +53,48 @@ def test_the_readme_shows_curl_examples() -> None:
 def test_curl_example_runs_as_printed(readme_server, line: str) -> None:
     if shutil.which("curl") is None:
         pytest.skip("curl not found on PATH")
+    if "Authorization" not in line:  # the README's other examples serve without a token
+        line = line.replace("curl -s", f"curl -s -H 'Authorization: Bearer {TOKEN}'", 1)
     command = line.replace("8989", str(readme_server.port)).replace("curl -s", "curl -s -w '\\n%{http_code}'", 1)
     result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30, cwd=REPO)
     assert result.returncode == 0, result.stderr
     body, _, status = result.stdout.rpartition("\n")
-    assert status == "200", result.stdout
+    assert status in ("200", "201"), result.stdout
     json.loads(body)  # every answer is JSON
+
+
+def test_scenario_example_plays_as_its_comments_say(tmp_path) -> None:
+    """The README's scenario.yaml, served as the README serves it, step by step on manual time."""
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+
+    from running_server import smart_connect
+    from vtasksim.testing.control import Control
+
+    fixture = tmp_path / "scenario.yaml"
+    fixture.write_text(yaml_block("# scenario.yaml"))
+    server = start_server(fixture, "--clock", "manual")
+    try:
+        control, si = Control(server.base), smart_connect(server)
+        task = vim.Task("task-201", si._stub)
+        seen = []
+        for _ in range(7):
+            control.advance("1s")
+            info = task.info
+            seen.append((info.state, info.progress, info.description.message if info.description else None))
+        assert seen == [
+            ("running", None, None), ("running", 40, None), ("running", 40, "Verifying"), ("running", 60, "Verifying"),
+            ("running", 80, "Verifying"), ("running", 100, "Verifying"), ("success", 100, "Verifying"),
+        ]
+        assert WaitForTask(task) == "success" and task.info.result == "backup-42"
+        content = si.RetrieveContent()
+        info = content.taskManager.CreateTask(obj=content.rootFolder, taskTypeId="com.example.provision", initiatedBy="me", cancelable=False)
+        provision = vim.Task(info.key, si._stub)
+        assert provision.info.state == "running"
+        control.advance("5s")
+        assert provision.info.progress == 40
+        control.advance("5s")
+        with pytest.raises(vim.fault.NotFound):
+            WaitForTask(provision)
+    finally:
+        server.stop()

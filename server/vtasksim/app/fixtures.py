@@ -86,11 +86,11 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 #: vCenter's system roles, as the domain defines them.
 SYSTEM_ROLES = tuple(ROLES)
 
-_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions")
-_SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "maxBodyBytes", "maxArrayItems")
+_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines")
+_SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems")
 _OBJECT = ("type", "value", "name")
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
-_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay",)
+_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay", "timeline")
 _USER = ("name", "password", "role", "privileges")
 _EXTENSION = ("key", "description", "taskList")
 # Each TaskReason type: its class, its fields, and the ones a fixture must give (vim requires the
@@ -207,8 +207,14 @@ def load_fixture_document_text(
     tasks = [_task(at) for at in _items(top.get("tasks"))]
     _check_task_links(tasks)
     _assign_event_chain_ids(tasks)
-    for task in tasks:
-        simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
+    from vtasksim.app.fixture_timelines import read_timeline, read_timelines_by_type  # it reads with this module
+
+    simulator.task_type_timelines = read_timelines_by_type(top.get("timelines"))
+    timelines = [read_timeline(task.timeline) if task.timeline is not None else None for task in tasks]
+    for task, timeline in zip(tasks, timelines):
+        added = simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
+        if timeline is not None:
+            simulator.play(added, timeline)
     return Fixture(simulator, users, extensions)
 
 
@@ -429,6 +435,10 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
             values["compat"] = _compat(found["compat"])
         if "sessionTimeout" in found:
             values["session_timeout"] = _positive_seconds(found["sessionTimeout"])
+        if "taskMaxAge" in found:
+            values["task_max_age"] = _int(found["taskMaxAge"], low=0)  # days, as vCenter's task.maxAge
+        if "historyLimit" in found:
+            values["history_limit"] = _int(found["historyLimit"], low=0)
         for name, field_name in (("maxBodyBytes", "max_body_bytes"), ("maxArrayItems", "max_array_items")):
             if name in found:
                 values[field_name] = _int(found[name], low=1)
@@ -491,6 +501,7 @@ class _Task:
     cancel_delay: float | None
     links: dict[str, _At]  # parentTaskKey / rootTaskKey, checked once every key is known
     event_chain_id_set: bool
+    timeline: _At | None = None  # read once every task is known (a step's result may name one)
 
 
 def _task_keys(at: _At | None) -> dict[str, int]:
@@ -532,6 +543,7 @@ def _task(at: _At) -> _Task:
         cancel_delay=_optional(found, "cancelDelay", _seconds),
         links={name: found[name] for name in ("parentTaskKey", "rootTaskKey") if name in found},
         event_chain_id_set=_read_event_chain_id(found, info),
+        timeline=found.get("timeline"),
     )
 
 

@@ -106,6 +106,15 @@ class InvalidState(VimFault):
     vim_type = "InvalidState"
 
 
+class InvalidName(VimFault):
+    """vim.fault.InvalidName: a name (an option key …) the server does not know."""
+
+    vim_type = "InvalidName"
+
+    def __init__(self, name: str, message: str | None = None, entity: MoRef | None = None) -> None:
+        super().__init__(message or f"The name {name!r} is not valid.", name=name, entity=entity)
+
+
 class InvalidLogin(VimFault):
     vim_type = "InvalidLogin"
 

@@ -43,8 +43,10 @@ class ServiceContent(VimData):
     rootFolder: MoRef
     propertyCollector: MoRef
     about: AboutInfo
+    setting: MoRef | None = None
     sessionManager: MoRef | None = None
     authorizationManager: MoRef | None = None
+    eventManager: MoRef | None = None
     taskManager: MoRef | None = None
     extensionManager: MoRef | None = None
 

@@ -12,9 +12,14 @@ from vtasksim.domain.changes import ChangeFeed
 from vtasksim.domain.clock import Clock
 from vtasksim.domain.extension_manager import Extension, ExtensionManager
 from vtasksim.domain.faults import ManagedObjectNotFound
+from vtasksim.domain.history.event_manager import EventManager
+from vtasksim.domain.history.retention import DEFAULT_LIMIT, DEFAULT_MAX_AGE_DAYS, Retention
+from vtasksim.domain.history.task_history import TaskHistory
 from vtasksim.domain.managed_object import InventoryObject, ManagedObject
+from vtasksim.domain.options.vpx_settings import vpx_settings
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.domain.registry import Registry
+from vtasksim.domain.scenarios.timeline import Playback, Timeline
 from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceInstance
 from vtasksim.domain.session_manager import Session, SessionManager
 from vtasksim.domain.task import Task, TaskBehaviour, TaskInfo
@@ -38,6 +43,10 @@ class SimulatorSettings:
     compat: str | None = None
     #: Seconds a session may stay idle before it expires (vCenter's default is 30 minutes).
     session_timeout: float = 1800.0
+    #: Days a completed task is kept (vCenter's ``task.maxAge``).
+    task_max_age: int = DEFAULT_MAX_AGE_DAYS
+    #: Completed tasks, and events, kept at most: the oldest go first.
+    history_limit: int = DEFAULT_LIMIT
     #: Request bodies larger than this are refused with HTTP 413 before they are read whole.
     max_body_bytes: int = 16 * 1024 * 1024
     #: Items one array of a request may hold (a SetTaskState result, a repeated argument …).
@@ -48,6 +57,8 @@ class SimulatorSettings:
             raise ValueError("cancel_delay must not be negative")
         if self.session_timeout <= 0:
             raise ValueError("session_timeout must be positive")
+        if self.task_max_age < 0 or self.history_limit < 0:
+            raise ValueError("task_max_age and history_limit must not be negative")
         if self.max_body_bytes <= 0 or self.max_array_items <= 0:
             raise ValueError("max_body_bytes and max_array_items must be positive")
         if self.compat not in (None, *COMPAT_MODES):
@@ -78,13 +89,28 @@ class Simulator:
         self.authorization_manager = self.add(AuthorizationManager(self.registry, self.session_manager))
         self.extension_manager = self.add(ExtensionManager(extensions))
         self.task_manager = self.add(TaskManager(self))
+        task_retention = Retention(self.settings.task_max_age, limit=self.settings.history_limit)
+        self.task_history = TaskHistory(
+            self.registry, clock, self.changes, task_retention, lambda: self.task_manager.maxCollector,
+            on_expired=self.task_manager.task_expired,
+        )  # fmt: skip
+        event_retention = Retention(limit=self.settings.history_limit)
+        self.event_manager = self.add(EventManager(self.registry, clock, self.changes, event_retention, ROOT_FOLDER))
+        self.option_manager = self.add(vpx_settings(task_retention, event_retention))
         self.service_instance = self.add(ServiceInstance(self._content(), clock))
         self._collector_numbers = itertools.count(1)
+        #: When the server started: a timeline step ``at: 5s`` falls due 5 s after it.
+        self.started = clock.now()
+        #: Timelines by task type (taskTypeId): every task CreateTask makes of that type plays it.
+        self.task_type_timelines: dict[str, Timeline] = {}
+        #: The timelines playing (or played) on each task, by task key.
+        self.playbacks: dict[str, list[Playback]] = {}
 
     def _content(self) -> ServiceContent:
         return ServiceContent(
             rootFolder=ROOT_FOLDER, propertyCollector=PROPERTY_COLLECTOR, about=AboutInfo(),
-            sessionManager=self.session_manager.ref, authorizationManager=self.authorization_manager.ref,
+            setting=self.option_manager.ref, sessionManager=self.session_manager.ref,
+            authorizationManager=self.authorization_manager.ref, eventManager=self.event_manager.ref,
             taskManager=self.task_manager.ref, extensionManager=self.extension_manager.ref,
         )  # fmt: skip
 
@@ -123,4 +149,12 @@ class Simulator:
     def add_task(self, info: TaskInfo, behaviour: TaskBehaviour | None = None) -> Task:
         task = Task(info, self.clock, behaviour or self.task_behaviour())
         self.add(task)
+        self.task_history.add(task)
+        self.event_manager.record_task_created(task)
         return task
+
+    def play(self, task: Task, timeline: Timeline) -> Playback:
+        """Play ``timeline`` on ``task``, its offsets counted from now (``at`` ones from the start)."""
+        playback = timeline.play(task, self.clock, self.started)
+        self.playbacks.setdefault(task.ref.value, []).append(playback)
+        return playback

@@ -1,4 +1,4 @@
-"""vim.TaskManager: CreateTask, and the recent tasks a vCenter lists.
+"""vim.TaskManager: CreateTask, CreateCollectorForTasks, and the recent tasks a vCenter lists.
 
 ``recentTask`` holds the queued and running tasks and those completed within the last ten
 minutes, newest last, at most 200: roughly what a vCenter's Recent Tasks pane shows.
@@ -18,12 +18,16 @@ from vtasksim.domain.task import Task, TaskInfo, TaskReasonUser, TaskState
 from vtasksim.domain.vmodl import MoRef, VimData
 
 if TYPE_CHECKING:
+    from vtasksim.domain.history.task_filter import TaskFilterSpec
+    from vtasksim.domain.history.task_history_collector import TaskHistoryCollector
+    from vtasksim.domain.session_manager import Session
     from vtasksim.domain.simulator import Simulator
 
 TASK_MANAGER = MoRef("TaskManager", "TaskManager")
 RECENT_WINDOW = timedelta(minutes=10)
 RECENT_LIMIT = 200
-MAX_COLLECTOR = 100
+#: TaskHistoryCollectors a session may have at once (vCenter's default ``task.maxCollectors``).
+MAX_COLLECTOR = 32
 
 
 @dataclass(slots=True)
@@ -99,9 +103,20 @@ class TaskManager(ManagedObject):
             rootTaskKey=(parent.rootTaskKey or parent.key) if parent is not None else None,
             activationId=activation_id,
         )  # fmt: skip
-        self._simulator.add_task(info)
+        task = self._simulator.add_task(info)
         self._changed("recentTask")
+        timeline = self._simulator.task_type_timelines.get(task_type_id)
+        if timeline is not None:
+            self._simulator.play(task, timeline)  # its steps due now are applied before the reply
         return info
+
+    def create_collector_for_tasks(self, session: "Session", spec: "TaskFilterSpec") -> "TaskHistoryCollector":
+        """CreateCollectorForTasks: a collector of the session's own; InvalidState beyond maxCollector."""
+        return self._simulator.task_history.create_collector(session, spec)
+
+    def task_expired(self, task: Task) -> None:
+        """A task left the history (task.maxAge, or the retention limit): it leaves recentTask too."""
+        self._changed("recentTask")
 
     def _parent(self, parent_task_key: str | None) -> TaskInfo | None:
         if parent_task_key is None:
@@ -112,7 +127,7 @@ class TaskManager(ManagedObject):
         return parent.info
 
     def _tasks(self) -> list[Task]:
-        return [obj for obj in self._simulator.registry if isinstance(obj, Task)]
+        return list(self._simulator.task_history.tasks())
 
 
 def _is_recent(info: TaskInfo, horizon) -> bool:

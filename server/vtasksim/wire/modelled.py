@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from vtasksim.domain import query
 from vtasksim.domain import task
+from vtasksim.domain.history import event_filter, task_filter
+from vtasksim.domain.options import option_manager
 from vtasksim.domain.vmodl import KeyAnyValue, LocalizableMessage, LocalizedMethodFault
 
 MODELLED_TYPES: dict[str, Callable[..., Any]] = {
@@ -29,5 +31,14 @@ MODELLED_TYPES: dict[str, Callable[..., Any]] = {
         task.TaskReasonUser,
         task.TaskReasonAlarm,
         task.TaskReasonSchedule,
+        task_filter.TaskFilterSpec,
+        task_filter.TaskFilterSpecByEntity,
+        task_filter.TaskFilterSpecByTime,
+        task_filter.TaskFilterSpecByUsername,
+        event_filter.EventFilterSpec,
+        event_filter.EventFilterSpecByEntity,
+        event_filter.EventFilterSpecByTime,
+        event_filter.EventFilterSpecByUsername,
+        option_manager.OptionValue,
     )
 }

@@ -13,10 +13,13 @@ from typing import Any, Callable
 
 from vtasksim import __version__
 from vtasksim.app.durations import parse_duration
+from vtasksim.app import fixtures
+from vtasksim.app.fixture_timelines import read_step, read_timeline
 from vtasksim.app.fixtures import FixtureError
 from vtasksim.app.runtime import FixtureSource, Runtime
 from vtasksim.app.vim_json import iso, to_json
 from vtasksim.domain.faults import MethodFault
+from vtasksim.domain.scenarios.timeline import Outcome, Timeline
 from vtasksim.domain.task import Task, TaskState
 from vtasksim.domain.vmodl import MoRef
 
@@ -119,6 +122,82 @@ def get_task(runtime: Runtime, key: str, query: dict[str, str], body: str | None
     return 200, to_json(task_of(runtime, key).info)
 
 
+def create_task(runtime: Runtime, query: dict[str, str], body: str | None) -> Answer:
+    """CreateTask without a SOAP client: ``{"taskTypeId", "obj"?, "cancelable"?, "user"?, "timeline"?}``.
+
+    The task type's timeline plays as for CreateTask; ``timeline`` adds steps of this task's own.
+    """
+    found = json_object(body)
+    _unknown_fields(found, ("taskTypeId", "obj", "cancelable", "user", "timeline"))
+    task_type = found.get("taskTypeId")
+    if not isinstance(task_type, str) or not task_type:
+        raise ControlError(400, "taskTypeId is required: the task type, as CreateTask takes it")
+    obj = found.get("obj", {"type": "Folder", "value": "group-d1"})
+    if not (isinstance(obj, dict) and isinstance(obj.get("type"), str) and isinstance(obj.get("value"), str)):
+        raise ControlError(400, 'obj must be a managed object reference {"type": ..., "value": ...}')
+    if not isinstance(found.get("cancelable", False), bool):
+        raise ControlError(400, "cancelable must be true or false")
+    timeline = _read(runtime, json.dumps(found["timeline"]), read_timeline, "timeline") if "timeline" in found else None
+    simulator = runtime.simulator
+    try:
+        info = simulator.task_manager.create_task(
+            MoRef(obj["type"], obj["value"]), task_type, str(found.get("user", "vtasksim")), found.get("cancelable", False)
+        )
+    except MethodFault as fault:
+        raise fault_error(fault) from None
+    task = task_of(runtime, info.key)
+    if timeline is not None:
+        simulator.play(task, timeline)
+    return 201, to_json(task.info)
+
+
+def play_steps(runtime: Runtime, key: str, query: dict[str, str], body: str | None) -> Answer:
+    """One step (a JSON object) or a timeline (a list of steps), offsets counted from now.
+
+    A step due now is applied before the answer: if the task refuses it, 409 with the vim fault.
+    """
+    task = task_of(runtime, key)
+    if body is None:
+        raise ControlError(400, "this route wants a step (a JSON object) or a timeline (a list of steps)")
+    try:
+        steps = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise ControlError(400, f"the request body is not JSON: {error}") from None
+    reader = read_timeline if isinstance(steps, list) else (lambda at: Timeline(tuple(read_step(at))))
+    playback = runtime.simulator.play(task, _read(runtime, body, reader, ""))
+    refused = next((outcome for outcome in playback.outcomes if outcome.refused is not None), None)
+    if refused is not None and refused.refused is not None:
+        raise fault_error(refused.refused)
+    return 200, to_json(task.info)
+
+
+def task_timeline(runtime: Runtime, key: str, query: dict[str, str], body: str | None) -> Answer:
+    """What the task's timelines did (each step, when, refused or not) and what is still to come."""
+    task = task_of(runtime, key)
+    playbacks = runtime.simulator.playbacks.get(task.ref.value, [])
+    done = sorted((outcome for playback in playbacks for outcome in playback.outcomes), key=lambda o: o.time)
+    pending = [step for playback in playbacks for step, _ in playback.pending.values()]
+    return 200, {"done": [_outcome_json(outcome) for outcome in done], "pending": len(pending)}
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    answer: dict[str, Any] = {"time": iso(outcome.time), "step": outcome.step.action.describe()}
+    if outcome.refused is not None:
+        answer["refused"] = {"type": outcome.refused.vim_type, "message": outcome.refused.message}
+    return answer
+
+
+def _read(runtime: Runtime, text: str, reader: Callable[["fixtures._At"], Any], path: str) -> Any:
+    """JSON read by the fixture's own readers (JSON is YAML): the same checks, the same messages."""
+    simulator = runtime.simulator
+    keys = {obj.ref.value: 0 for obj in simulator.registry if isinstance(obj, Task)}
+    context = fixtures._Context("request body", simulator.clock, simulator=simulator, task_keys=keys)
+    try:
+        return reader(fixtures._At(fixtures._compose(text, "request body"), path, context))
+    except FixtureError as error:
+        raise ControlError(400, f"{error.path}: {error.message}" if error.path else error.message) from None
+
+
 def task_of(runtime: Runtime, key: str) -> Task:
     task = runtime.simulator.registry.find(MoRef("Task", key))
     if not isinstance(task, Task):
@@ -192,7 +271,10 @@ ROUTES: list[Endpoint] = [
     ("POST", "/reset", reset),
     ("POST", "/fixture", load_fixture),
     ("GET", "/tasks", list_tasks),
+    ("POST", "/tasks", create_task),
     ("GET", TASK_KEY, get_task),
+    ("POST", f"{TASK_KEY}/steps", play_steps),
+    ("GET", f"{TASK_KEY}/timeline", task_timeline),
     ("GET", "/clock", clock),
     ("POST", "/clock/advance", advance_clock),
     ("GET", "/requests", requests),

@@ -1,11 +1,11 @@
-"""vim.TaskManager on the wire: CreateTask."""
+"""vim.TaskManager on the wire: CreateTask, CreateCollectorForTasks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from vtasksim.domain.task_manager import TaskManager
-from vtasksim.wire.models import RequiredBool, RequiredMoRef, RequiredString, String
+from vtasksim.wire.models import RequiredBool, RequiredMoRef, RequiredString, RequiredVimXml, String
 from vtasksim.wire.services import VimService, call_of, vim_method
 
 
@@ -24,3 +24,10 @@ class TaskManagerService(VimService):
             parent_task_key=parentTaskKey, activation_id=activationId,
         )  # fmt: skip
         return call.reply(info, "TaskInfo")
+
+    @vim_method(RequiredMoRef, RequiredVimXml)
+    def CreateCollectorForTasks(ctx: Any, this: Any, filter: Any) -> Any:
+        call = call_of(ctx)
+        manager = call.target(this, TaskManager)
+        collector = manager.create_collector_for_tasks(call.session, call.read(filter, "TaskFilterSpec", "filter"))
+        return call.reply(collector.ref, "ManagedObjectReference")

@@ -1,0 +1,149 @@
+"""vim.event.EventManager: the events the server records, queried or collected page by page.
+
+The simulator records what vCenter records for tasks: a TaskEvent when a task is created, with
+the TaskInfo as it was then, the user who started it, the entity it concerns (and that entity's
+datacenter), and ``chainId`` set to the task's ``eventChainId``. Events older than
+``event.maxAge`` days, and the oldest beyond the retention limit, are let go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from vtasksim.domain.changes import ChangeFeed
+from vtasksim.domain.clock import Clock
+from vtasksim.domain.history.event_filter import EventFilterSpec, check_event_filter, event_matches
+from vtasksim.domain.history.event_history_collector import EventHistoryCollector, without_message
+from vtasksim.domain.history.events import ARGUMENT_OF_TYPE, DatacenterEventArgument, Event, TaskEvent, event_description
+from vtasksim.domain.history.history_collector import DEFAULT_PAGE_SIZE, Collectors, HistoryCollector, SortKey
+from vtasksim.domain.history.lineage import ancestors
+from vtasksim.domain.history.retention import Retention
+from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.registry import Registry
+from vtasksim.domain.task import Task, TaskReasonUser
+from vtasksim.domain.vmodl import MoRef
+
+if TYPE_CHECKING:
+    from vtasksim.domain.session_manager import Session
+
+EVENT_MANAGER = MoRef("EventManager", "EventManager")
+#: Collectors a session may have at once (vCenter's default ``event.maxCollectors``).
+MAX_COLLECTOR = 32
+#: What QueryEvents returns at most when the filter gives no ``maxCount``.
+QUERY_LIMIT = 1000
+
+
+@dataclass(slots=True)
+class _Logged:
+    key: SortKey
+    event: Event
+    retained_from: datetime
+
+
+class EventManager(ManagedObject):
+    vim_type = "EventManager"
+    vim_properties = ("description", "latestEvent", "maxCollector")
+
+    def __init__(self, registry: Registry, clock: Clock, changes: ChangeFeed, retention: Retention, root_folder: MoRef) -> None:
+        super().__init__(EVENT_MANAGER)
+        self.description = event_description()
+        self.maxCollector = MAX_COLLECTOR
+        self.retention = retention
+        self._registry = registry
+        self._clock = clock
+        self._root_folder = root_folder
+        self._started = clock.now()
+        self._log: deque[_Logged] = deque()
+        self._keys = itertools.count(1)
+        self.collectors: Collectors[Event] = Collectors("EventHistoryCollector", registry, changes, lambda: self.maxCollector)
+
+    @property
+    def latestEvent(self) -> Event | None:
+        return self._log[-1].event if self._log else None
+
+    def __len__(self) -> int:
+        return len(self._log)
+
+    # Recording
+
+    def record_task_created(self, task: Task) -> TaskEvent:
+        """The TaskEvent vCenter logs when a task is created."""
+        info = task.info
+        user = info.reason.userName if isinstance(info.reason, TaskReasonUser) else ""
+        event = TaskEvent(
+            key=next(self._keys), chainId=info.eventChainId, createdTime=info.queueTime, userName=user,
+            fullFormattedMessage=f"Task: {info.descriptionId}", changeTag=info.changeTag,
+            info=dataclasses.replace(info), **self._arguments(info.entity),
+        )  # fmt: skip
+        self._record(event)
+        return event
+
+    def _arguments(self, entity: MoRef | None) -> dict[str, Any]:
+        """The event's entity arguments: the entity itself (by its type) and its datacenter."""
+        if entity is None:
+            return {}
+        arguments: dict[str, Any] = {}
+        known = ARGUMENT_OF_TYPE.get(entity.type)
+        if known is not None:
+            field_name, argument, ref_field = known
+            arguments[field_name] = argument(name=self._name(entity), **{ref_field: entity})
+        datacenter = next((ref for ref in ancestors(self._registry, entity) if ref.type == "Datacenter"), None)
+        if datacenter is not None:
+            arguments["datacenter"] = DatacenterEventArgument(name=self._name(datacenter), datacenter=datacenter)
+        return arguments
+
+    def _name(self, ref: MoRef) -> str:
+        return getattr(self._registry.find(ref), "name", None) or ref.value
+
+    def _record(self, event: Event) -> None:
+        logged = _Logged((event.createdTime, event.key), event, max(event.createdTime, self._started))
+        self._log.append(logged)
+        self.collectors.offer(logged.key, event)
+        self._changed("latestEvent")
+        self.prune()
+
+    def prune(self) -> None:
+        """Let go of events beyond the limit, and of those older than ``event.maxAge`` days."""
+        retention = self.retention
+        while len(self._log) > retention.limit:
+            self._forget(self._log.popleft())
+        if retention.max_age_enabled:
+            horizon = self._clock.now() - timedelta(days=retention.max_age_days)
+            while self._log and self._log[0].retained_from < horizon:
+                self._forget(self._log.popleft())
+
+    def _forget(self, logged: _Logged) -> None:
+        self.collectors.forget(logged.key)
+
+    # QueryEvents, CreateCollectorForEvents
+
+    def query_events(self, spec: EventFilterSpec) -> list[Event]:
+        """The matching events, newest first, at most ``maxCount`` (else 1000) of them."""
+        check_event_filter(spec, self._registry)
+        self.prune()
+        limit = spec.maxCount or QUERY_LIMIT
+        found: list[Event] = []
+        for logged in reversed(self._log):
+            if len(found) >= limit:
+                break
+            if event_matches(spec, logged.event, self._registry, self._root_folder):
+                found.append(without_message(logged.event) if spec.disableFullMessage else logged.event)
+        return found
+
+    def create_collector(self, session: "Session", spec: EventFilterSpec) -> EventHistoryCollector:
+        check_event_filter(spec, self._registry)
+        ref = self.collectors.new_ref(session)
+        self.prune()
+        page_size = spec.maxCount or DEFAULT_PAGE_SIZE
+        collector = EventHistoryCollector(ref, spec, session, page_size, self._registry, self._root_folder, self._release)
+        collector.fill((logged.key, logged.event) for logged in self._log)
+        self.collectors.add(collector)
+        return collector
+
+    def _release(self, collector: HistoryCollector) -> None:
+        self.collectors.release(collector)

@@ -1,0 +1,1 @@
+"""Server settings as vSphere exposes them: the OptionManager at ServiceContent.setting."""
