@@ -330,6 +330,8 @@ VALID = {
     "PropertyFilterSpec": '<propSet><type>Folder</type><pathSet>name</pathSet></propSet><objectSet><obj type="Folder">group-d1</obj></objectSet>',
     "RetrieveOptions": "",
     "WaitOptions": "<maxWaitSeconds>0</maxWaitSeconds>",
+    "PrivilegePolicyDef": "",
+    "EventManagerEventViewSpec": "",
 }
 WRONG = {
     "xsd:string": "<{name}><nested>x</nested></{name}>",
@@ -340,7 +342,8 @@ WRONG = {
     "ManagedObjectReference": "<{name}>group-d1</{name}>",  # no type
 }
 THIS = {"Task": None, "PropertyCollector": "propertyCollector", "SessionManager": "SessionManager",
-        "TaskManager": "TaskManager", "AuthorizationManager": "AuthorizationManager", "ManagedObject": None}  # fmt: skip
+        "TaskManager": "TaskManager", "AuthorizationManager": "AuthorizationManager", "ManagedObject": None,
+        "ExtensibleManagedObject": None, "OptionManager": "VpxSettings"}  # fmt: skip
 #: Fetch is served (pyVmomi reads properties with it) but absent from the WSDL and the type table.
 EXTRA_METHODS = {("ManagedObject", "Fetch"): [["prop", "xsd:string", ""]]}
 
@@ -367,8 +370,10 @@ def _(h: Hostile) -> Outcome:
     valid): each answer is a fault naming that parameter."""
     last: Answer | None = None
     for owner, method, params, wrong in served_parameters():
-        this_value = THIS[owner] or h.key
-        this_type = "Task" if owner in ("Task", "ManagedObject") else owner
+        # Arguments are read before the receiver is looked up, so a manager's usual MoRef (or a
+        # task, for methods every object has) serves for every owner.
+        this_value = THIS.get(owner, owner) or h.key
+        this_type = "Task" if owner in ("Task", "ManagedObject", "ExtensibleManagedObject") else owner
         arguments = "".join(
             element(name, param_type, WRONG if index == wrong else VALID) for index, (name, param_type, *_) in enumerate(params)
         )

@@ -406,7 +406,7 @@ def test_service_content_matches_a_real_vcenter(client: Client) -> None:
     ours = answer.returnvals[0]
     assert xsi_type(ours) == xsi_type(real)
     names = child_names(ours)
-    assert names[:3] == ["rootFolder", "propertyCollector", "about"]
+    assert names[:4] == ["rootFolder", "propertyCollector", "viewManager", "about"]
     assert is_subsequence(names, child_names(real)), f"{names} is not in the order of {child_names(real)}"
     for element in ours:
         if element.get("type") is not None:

@@ -31,6 +31,7 @@ def test_readme_starts_with_make_run_and_make_test() -> None:
 
 #: What each example's comments promise it prints, line by line (prefixes).
 PROMISED_OUTPUT = {
+    "CreateContainerView": ["esx-01.lab.local 192.0.2.42", "['com.vmware.vtasksim.backup.run']"],
     "SmartConnect": ["100", "running True", "canceled: The task was canceled by a user.", "success backup-42"],
     "zeep.Client": ["The operation is not allowed in the current state"],
 }

@@ -98,3 +98,30 @@ def test_scenario_example_plays_as_its_comments_say(tmp_path) -> None:
             WaitForTask(provision)
     finally:
         server.stop()
+
+
+def test_faults_example_answers_as_its_comments_say(tmp_path) -> None:
+    """The README's faults.yaml: two calls through, the third fails with the rule's fault, then none."""
+    from pyVmomi import vim, vmodl
+
+    from running_server import smart_connect
+    from vtasksim.testing.control import Control
+
+    fixture = tmp_path / "faults.yaml"
+    fixture.write_text(yaml_block("# faults.yaml"))
+    server = start_server(fixture)
+    try:
+        task = vim.Task("task-101", smart_connect(server)._stub)
+        task.UpdateProgress(10)
+        task.UpdateProgress(20)
+        with pytest.raises(vmodl.fault.InvalidArgument) as refused:
+            task.UpdateProgress(30)
+        assert refused.value.invalidProperty == "percentDone"
+        assert refused.value.msg == "The backup appliance rejected the progress report."
+        task.UpdateProgress(40)
+        assert task.info.progress == 40
+        rules = Control(server.base).get("faults")
+        assert [(rule["matched"], rule["fired"]) for rule in rules] == [(4, 1), (0, 0), (0, 0)]
+        assert rules[1]["drop"] is True and rules[2]["delay"] == 2.0
+    finally:
+        server.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from vtasksim.app import fixture_timelines, fixtures
+from vtasksim.app import fixture_faults, fixture_timelines, fixtures
 from vtasksim.app.fixtures import load_fixture_text
 from vtasksim.domain.clock import ManualClock
 
@@ -21,11 +21,12 @@ TEXT = DOC.read_text("utf-8")
 FIELDS = {
     "top level": fixtures._TOP_LEVEL,
     "settings": fixtures._SETTINGS,
-    "objects": fixtures._OBJECT,
+    "objects": fixtures._OBJECT_FIELDS,
     "tasks": tuple(name for name in fixtures._TASK if name != "task"),  # the MoRef comes from key
     "users": fixtures._USER,
     "extensions": fixtures._EXTENSION,
     "timeline steps": fixture_timelines._STEP,
+    "faultRules": fixture_faults._RULE,
 }
 
 

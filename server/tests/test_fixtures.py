@@ -467,7 +467,7 @@ TASK = OBJECTS + "tasks:\n  - key: task-1\n    descriptionId: d\n"  # task field
         pytest.param(TASK + "    state: success\n    result: [[1]]\n",
                      "x.yaml:7: tasks[0].result: a list inside a list has no vim type", id="nested-list"),
         pytest.param("base: &base {key: a, descriptionId: d}\n",
-                     "x.yaml:1: base: unknown field; one of settings, objects, tasks, users, extensions",
+                     "x.yaml:1: base: unknown field; one of settings, objects, tasks, users, extensions, timelines, faultRules",
                      id="unknown-section-lists-all"),
         pytest.param("tasks:\n  - <<: {key: a}\n    descriptionId: d\n",
                      "x.yaml:2: tasks[0]: merge keys (<<) are not supported; write the fields out", id="merge-key"),

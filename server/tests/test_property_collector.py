@@ -28,7 +28,7 @@ from vtasksim.domain.query import (
 )
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.task import Task, TaskInfo, TaskState
-from vtasksim.domain.vmodl import MoRef
+from vtasksim.domain.vmodl import MoRef, TypedValue
 
 QUEUE_TIME = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -44,6 +44,11 @@ class TaskFolder(ManagedObject):
         super().__init__(ref)
         self.name = name
         self.childEntity = list(children)
+
+
+def state_value(state: str) -> TypedValue:
+    """info.state as a property value goes out: typed TaskInfoState, as vCenter (and vcsim) write it."""
+    return TypedValue("TaskInfoState", state)
 
 
 @pytest.fixture
@@ -96,7 +101,7 @@ def test_path_set_reads_a_sub_property(simulator: Simulator, collector: Property
     may name a nested property (``info.state``, as pyVim's WaitForTasks reads it)."""
     task = add_task(simulator, "task-1", TaskState.queued)
     contents = collector.retrieve_properties([one_object(task.ref, PropertySpec("Task", pathSet=["info.state", "info.key"]))])
-    assert [(prop.name, prop.val) for prop in contents[0].propSet] == [("info.state", TaskState.queued), ("info.key", "task-1")]
+    assert [(prop.name, prop.val) for prop in contents[0].propSet] == [("info.state", state_value("queued")), ("info.key", "task-1")]
 
 
 def test_sub_property_reflects_the_current_state(simulator: Simulator, collector: PropertyCollector) -> None:
@@ -104,14 +109,14 @@ def test_sub_property_reflects_the_current_state(simulator: Simulator, collector
     task = add_task(simulator, "task-1")
     task.set_state(TaskState.success, result="ok")
     contents = collector.retrieve_properties([one_object(task.ref, PropertySpec("Task", pathSet=["info.state", "info.result"]))])
-    assert as_dict(contents)[task.ref] == {"info.state": TaskState.success, "info.result": "ok"}
+    assert as_dict(contents)[task.ref] == {"info.state": state_value("success"), "info.result": "ok"}
 
 
 def test_unset_property_is_not_reported(simulator: Simulator, collector: PropertyCollector) -> None:
     """An unset optional property (a fresh task's info.progress, info.error) has no value to report."""
     task = add_task(simulator, "task-1")
     contents = collector.retrieve_properties([one_object(task.ref, PropertySpec("Task", pathSet=["info.progress", "info.error", "info.state"]))])
-    assert as_dict(contents)[task.ref] == {"info.state": TaskState.running}
+    assert as_dict(contents)[task.ref] == {"info.state": state_value("running")}
 
 
 @pytest.mark.parametrize("path", ["bogus", "info.bogus", "info.state.bogus", "Info"])
@@ -208,7 +213,7 @@ def test_named_selection_spec_recurses_through_folders(simulator: Simulator, col
     found = as_dict(collector.retrieve_properties([spec]))
     assert set(found) == {shallow.ref, middle.ref, deep.ref, mid.ref, inner.ref}
     assert found[inner.ref] == {"name": "inner"}
-    assert found[deep.ref] == {"info.state": TaskState.running}
+    assert found[deep.ref] == {"info.state": state_value("running")}
 
 
 def test_traversal_spec_skip_leaves_out_the_objects_it_reaches(simulator: Simulator, collector: PropertyCollector) -> None:

@@ -52,7 +52,7 @@ def read_step(at: "f._At") -> list[Step]:
     if "after" in found and "at" in found:
         raise found["at"].fail("a step happens after (from the task's creation) or at (from the server's start), not both")
     offset_at = found.get("after") or found.get("at")
-    offset = _duration(offset_at) if offset_at is not None else 0.0
+    offset = read_duration(offset_at) if offset_at is not None else 0.0
     actions = [name for name in _ACTIONS if name in found]
     if len(actions) != 1:
         what = f"it has {', '.join(actions)}" if actions else "it has none"
@@ -93,14 +93,14 @@ def _check_companions(found: dict[str, "f._At"], action: str) -> None:
 def _ramp(at: "f._At", offset: float, from_start: bool) -> list[Step]:
     found = f._fields(at, _RAMP, required=("from", "to", "over"))
     start, end = (f._int(found[name], 0, 100) for name in ("from", "to"))
-    over = _duration(found["over"])
-    every = _duration(found["every"]) if "every" in found else 1.0
+    over = read_duration(found["over"])
+    every = read_duration(found["every"]) if "every" in found else 1.0
     if every <= 0:
         raise found["every"].fail("every must be more than 0 seconds")
     return ramp(offset, start, end, over, every, from_start)
 
 
-def _duration(at: "f._At") -> float:
+def read_duration(at: "f._At") -> float:
     try:
         return parse_duration(f._scalar(at))
     except ValueError as error:

@@ -86,11 +86,12 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 #: vCenter's system roles, as the domain defines them.
 SYSTEM_ROLES = tuple(ROLES)
 
-_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines")
+_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines", "faultRules")
 _SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems")
 _OBJECT = ("type", "value", "name")
+_OBJECT_FIELDS = _OBJECT + ("parent", "properties", "customValues")  # the inventory's: see inventory_fixture
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
-_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay", "timeline")
+_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay", "timeline", "customValues")
 _USER = ("name", "password", "role", "privileges")
 _EXTENSION = ("key", "description", "taskList")
 # Each TaskReason type: its class, its fields, and the ones a fixture must give (vim requires the
@@ -207,12 +208,18 @@ def load_fixture_document_text(
     tasks = [_task(at) for at in _items(top.get("tasks"))]
     _check_task_links(tasks)
     _assign_event_chain_ids(tasks)
-    from vtasksim.app.fixture_timelines import read_timeline, read_timelines_by_type  # it reads with this module
+    from vtasksim.app.fixture_faults import read_fault_rules  # these read with this module's readers
+    from vtasksim.app.fixture_timelines import read_timeline, read_timelines_by_type
+    from vtasksim.app.inventory_fixture import custom_values
 
+    for rule in read_fault_rules(top.get("faultRules")):
+        simulator.fault_rules.add(rule)
     simulator.task_type_timelines = read_timelines_by_type(top.get("timelines"))
     timelines = [read_timeline(task.timeline) if task.timeline is not None else None for task in tasks]
     for task, timeline in zip(tasks, timelines):
         added = simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
+        if task.custom_values is not None:
+            custom_values(task.custom_values, task.info.task, simulator)
         if timeline is not None:
             simulator.play(added, timeline)
     return Fixture(simulator, users, extensions)
@@ -319,7 +326,7 @@ def _suggest(name: str, allowed: Sequence[str]) -> str:
         close = difflib.get_close_matches(name, allowed, 1, cutoff=0.75)
     if close:
         return f"; did you mean {close[0]!r}?"
-    if len(allowed) <= 6:
+    if len(allowed) <= 6 or allowed is _TOP_LEVEL:  # the sections are few enough to name them all
         return f"; one of {', '.join(allowed)}"
     return ""
 
@@ -477,9 +484,12 @@ def _override_values(overrides: SettingsOverrides | None) -> dict[str, Any]:
 
 
 def _add_objects(at: _At | None, simulator: Simulator) -> None:
+    from vtasksim.app import inventory_fixture
+
     lines: dict[MoRef, int] = {}
+    declared: list[inventory_fixture.Declared] = []
     for item in _items(at):
-        found = _fields(item, _OBJECT, required=_OBJECT)
+        found = _fields(item, _OBJECT_FIELDS, required=_OBJECT)
         ref = MoRef(_str(found["type"], _TYPE_NAME, "a vim managed-object type"), _str(found["value"]))
         if ref.type == "Task":
             raise found["type"].fail("tasks are declared under tasks:, not objects:")
@@ -487,8 +497,9 @@ def _add_objects(at: _At | None, simulator: Simulator) -> None:
             raise item.fail(f"duplicate object {ref.type} {ref.value!r} (first at line {lines[ref]})")
         if ref != ROOT_FOLDER and ref in simulator.registry:
             raise item.fail(f"{ref.type} {ref.value!r} is the simulator's own; it cannot be declared")
-        simulator.add_inventory_object(ref, _str(found["name"]))
+        declared.append(inventory_fixture.Declared(item, simulator.add_inventory_object(ref, _str(found["name"])), found))
         lines[ref] = item.line
+    inventory_fixture.build(declared, simulator)
 
 
 # tasks
@@ -502,6 +513,7 @@ class _Task:
     links: dict[str, _At]  # parentTaskKey / rootTaskKey, checked once every key is known
     event_chain_id_set: bool
     timeline: _At | None = None  # read once every task is known (a step's result may name one)
+    custom_values: _At | None = None  # set once the task exists (Task extends ExtensibleManagedObject)
 
 
 def _task_keys(at: _At | None) -> dict[str, int]:
@@ -540,6 +552,7 @@ def _task(at: _At) -> _Task:
     return _Task(
         at=at,
         info=info,
+        custom_values=found.get("customValues"),
         cancel_delay=_optional(found, "cancelDelay", _seconds),
         links={name: found[name] for name in ("parentTaskKey", "rootTaskKey") if name in found},
         event_chain_id_set=_read_event_chain_id(found, info),

@@ -18,6 +18,7 @@ from twisted.web.server import NOT_DONE_YET, Request, Site
 from vtasksim.app.channel import VimChannel, VimRequest
 from vtasksim.app.request_log import RequestLog, RequestRecord
 from vtasksim.domain.faults import InvalidRequest, MethodFault
+from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.application import build_application
@@ -128,7 +129,21 @@ class SdkResource(Resource):
             # Answered on a later reactor turn, not inside the change that settled it.
             result.when_settled(lambda: reactor.callLater(0, self._answer_later, result, ctx, request))
             return NOT_DONE_YET
+        rule = ctx.udc.injected if ctx.udc is not None else None
+        if rule is not None and (rule.delay > 0 or rule.drop):
+            reactor.callLater(rule.delay, self._answer_injected, rule, ctx, request)
+            return NOT_DONE_YET
         return self._answer(ctx, request)
+
+    def _answer_injected(self, rule: FaultRule, ctx: Any, request: Request) -> None:
+        """A fault rule's delay is over: answer, or drop the connection without a word."""
+        if not rule.drop:
+            self._write(request, self._answer(ctx, request))
+            return
+        self._record(request, ctx, None)
+        ctx.close()
+        if request.channel is not None and request.channel.transport is not None:
+            request.channel.transport.abortConnection()
 
     def _answer(self, ctx: Any, request: Request) -> bytes:
         if ctx.out_error is None and ctx.in_error is not None:
@@ -167,7 +182,11 @@ class SdkResource(Resource):
         arrived, started = request.vtasksim_arrived
         call = ctx.udc if ctx is not None else None
         session = call.session if call is not None else None
+        rule = call.injected if call is not None else None
         fault = _fault_of(error, ctx)
+        status = 500 if error is not None else 200
+        if rule is not None and rule.drop:
+            fault, status = None, 0  # no answer at all
         self._requests.add(RequestRecord(
             id=self._requests.next_id(), time=arrived,
             user=session.info.userName if session is not None else None,
@@ -175,8 +194,9 @@ class SdkResource(Resource):
             fault_type=fault.vim_type if fault is not None else None,
             fault_message=fault.message if fault is not None else None,
             latency_ms=(time.perf_counter() - started) * 1000.0,
-            status=500 if error is not None else 200,
-            request_body=request_body, response_body=response_body if self._requests.bodies else None,
+            status=status, request_body=request_body,
+            response_body=response_body if self._requests.bodies else None,
+            note=None if rule is None else f"{'dropped by ' if rule.drop else ''}fault rule {rule.id}",
         ))  # fmt: skip
 
 

@@ -26,6 +26,10 @@ ROLES: dict[str, frozenset[str] | None] = {
 }
 
 
+#: The system roles' ids, as on every vCenter.
+ROLE_IDS: dict[str, int] = {"Admin": -1, "ReadOnly": -2, "View": -3, "Anonymous": -4, "NoAccess": -5}
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     name: str
@@ -55,3 +59,4 @@ def user_with_privileges(name: str, password: str, privileges: list[str]) -> Use
 def anyone(name: str) -> User:
     """The user a fixture without ``users:`` lets in under any name."""
     return User(name, None, None)
+

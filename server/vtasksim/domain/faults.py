@@ -139,3 +139,12 @@ class InvalidProperty(MethodFault):
 
     def __init__(self, name: str, message: str | None = None) -> None:
         super().__init__(message or f"Property {name!r} is not valid for this object.", name=name)
+
+
+class DuplicateName(VimFault):
+    """A custom field (or other named object) of that name exists already."""
+
+    vim_type = "DuplicateName"
+
+    def __init__(self, name: str, obj: MoRef, message: str | None = None) -> None:
+        super().__init__(message or f"The name '{name}' already exists.", name=name, object=obj)

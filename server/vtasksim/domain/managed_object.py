@@ -9,7 +9,6 @@ from vtasksim.domain.faults import InvalidProperty
 from vtasksim.domain.vmodl import DataObject, MoRef, VimData
 
 
-
 def _vim_property(value: Any, name: str, path: str) -> Any:
     """A data object's property by its vim name; anything else (a Python attribute) is no property."""
     if isinstance(value, DataObject):
@@ -44,12 +43,16 @@ class ManagedObject:
         head, _, rest = path.partition(".")
         if head not in self.vim_properties:
             raise InvalidProperty(path)
-        value = getattr(self, head)
+        value = self.property_value(head, session)
         for part in rest.split(".") if rest else ():
             if value is None:
                 return None
             value = _vim_property(value, part, path)
         return value
+
+    def property_value(self, name: str, session: Any = None) -> Any:
+        """The value of one of ``vim_properties`` (a Python attribute of the same name by default)."""
+        return getattr(self, name)
 
     def visible_to(self, session: Any) -> bool:
         """Whether this session may see the object (another session's filters it may not)."""

@@ -32,7 +32,9 @@ from vtasksim.domain.query import (
     UpdateSet,
     WaitOptions,
 )
+from vtasksim.domain.property_types import typed_property
 from vtasksim.domain.registry import Registry
+from vtasksim.domain.typesystem import vim_types
 from vtasksim.domain.vmodl import MoRef
 
 if TYPE_CHECKING:
@@ -352,7 +354,7 @@ class PropertyCollector(ManagedObject):
             return  # a selection set that points back at itself
         for selection in selections:
             traversal = selection if isinstance(selection, TraversalSpec) else named.get(selection.name or "")
-            if traversal is None or traversal.type != obj.vim_type:
+            if traversal is None or not _is_a(obj, traversal.type):
                 continue
             for ref in _refs(obj.read_property(traversal.path, session)):
                 found = self._registry.find(ref)
@@ -365,15 +367,27 @@ class PropertyCollector(ManagedObject):
     @staticmethod
     def _paths_for(obj: ManagedObject, prop_specs: list[PropertySpec]) -> list[str] | None:
         """The paths the specs ask of ``obj``, or None when no spec names its type."""
-        matching = [spec for spec in prop_specs if spec.type == obj.vim_type]
+        matching = [spec for spec in prop_specs if _is_a(obj, spec.type)]
         if not matching:
             return None
         paths: list[str] = []
         for spec in matching:
-            for path in obj.vim_properties if spec.all else spec.pathSet:
+            for path in _all_properties(obj, spec.type) if spec.all else spec.pathSet:
                 if path not in paths:
                     paths.append(path)
         return paths
+
+
+def _is_a(obj: ManagedObject, vim_type: str) -> bool:
+    """A PropertySpec or TraversalSpec type names the type or any of its subtypes, as on vCenter."""
+    return obj.vim_type == vim_type or vim_types().is_managed_subtype(obj.vim_type, vim_type)
+
+
+def _all_properties(obj: ManagedObject, vim_type: str) -> Iterable[str]:
+    """``all``: every property of the spec's type (a ManagedEntity spec reads ManagedEntity's)."""
+    if vim_type != obj.vim_type and vim_types().has_managed_type(vim_type):
+        return [p.name for p in vim_types().managed_properties(vim_type)]
+    return obj.vim_properties
 
 
 def _named_selections(selections: Iterable[SelectionSpec], found: dict[str, TraversalSpec] | None = None) -> dict[str, TraversalSpec]:
@@ -397,7 +411,7 @@ def _read(obj: ManagedObject, paths: list[str], session: "Session | None") -> It
     for path in paths:
         value = obj.read_property(path, session)
         if value is not None and value != []:
-            yield DynamicProperty(path, value)
+            yield DynamicProperty(path, typed_property(obj.vim_type, path, value))
 
 
 def _cancel_timeout(wait: _Wait) -> None:

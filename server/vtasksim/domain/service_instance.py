@@ -37,7 +37,7 @@ class AboutInfo(VimData):
 
 @dataclass(slots=True)
 class ServiceContent(VimData):
-    """vim.ServiceInstanceContent: the managers this simulator serves, in schema order."""
+    """vim.ServiceInstanceContent: the managers this simulator serves (written in schema order)."""
 
     vim_type: ClassVar[str] = "ServiceContent"
     rootFolder: MoRef
@@ -49,6 +49,9 @@ class ServiceContent(VimData):
     eventManager: MoRef | None = None
     taskManager: MoRef | None = None
     extensionManager: MoRef | None = None
+    viewManager: MoRef | None = None
+    customFieldsManager: MoRef | None = None
+    searchIndex: MoRef | None = None
 
 
 class ServiceInstance(ManagedObject):

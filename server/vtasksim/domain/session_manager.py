@@ -119,6 +119,16 @@ class SessionManager(ManagedObject):
         session.info.callCount = (session.info.callCount or 0) + 1
         return session
 
+    @property
+    def users(self) -> list[User] | None:
+        """The fixture's users; None when anyone may log in (as an Admin)."""
+        return None if self._users is None else list(self._users.values())
+
+    def update_service_message(self, message: str) -> None:
+        """UpdateServiceMessage: the message every client may show its user; empty clears it."""
+        self.message = message or None
+        self._changed("message")
+
     def privileges_of(self, user_name: str) -> list[str]:
         """FetchUserPrivilegeOnEntities: the privileges a user holds (every one the simulator knows, for an Admin)."""
         if self._users is None:

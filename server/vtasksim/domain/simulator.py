@@ -10,8 +10,13 @@ from vtasksim.domain.authorization import User
 from vtasksim.domain.authorization_manager import AuthorizationManager
 from vtasksim.domain.changes import ChangeFeed
 from vtasksim.domain.clock import Clock
+from vtasksim.domain.custom_fields_manager import CustomFieldsManager
 from vtasksim.domain.extension_manager import Extension, ExtensionManager
 from vtasksim.domain.faults import ManagedObjectNotFound
+from vtasksim.domain.inventory.entity import ManagedEntity
+from vtasksim.domain.inventory.folder import Folder
+from vtasksim.domain.inventory.search_index import SearchIndex
+from vtasksim.domain.inventory.tree import ENTITY_CLASSES, Inventory
 from vtasksim.domain.history.event_manager import EventManager
 from vtasksim.domain.history.retention import DEFAULT_LIMIT, DEFAULT_MAX_AGE_DAYS, Retention
 from vtasksim.domain.history.task_history import TaskHistory
@@ -19,11 +24,13 @@ from vtasksim.domain.managed_object import InventoryObject, ManagedObject
 from vtasksim.domain.options.vpx_settings import vpx_settings
 from vtasksim.domain.property_collector import PropertyCollector
 from vtasksim.domain.registry import Registry
+from vtasksim.domain.scenarios.fault_rules import FaultRules
 from vtasksim.domain.scenarios.timeline import Playback, Timeline
 from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceInstance
 from vtasksim.domain.session_manager import Session, SessionManager
 from vtasksim.domain.task import Task, TaskBehaviour, TaskInfo
 from vtasksim.domain.task_manager import TaskManager
+from vtasksim.domain.views.view_manager import ViewManager
 from vtasksim.domain.vmodl import MoRef
 
 M = TypeVar("M", bound=ManagedObject)
@@ -83,12 +90,18 @@ class Simulator:
         self.settings = settings or SimulatorSettings()
         self.changes = ChangeFeed()
         self.registry = Registry()
-        self.root_folder = self.add(InventoryObject(ROOT_FOLDER, "Datacenters"))
+        self.custom_fields_manager = self.add(CustomFieldsManager(self.registry.get))
+        self.inventory = Inventory(
+            self.registry, self.add, self.custom_fields_manager, self._recent_tasks_of, self._effective_role, clock.now()
+        )
+        self.root_folder = self.add(Folder(ROOT_FOLDER, "Datacenters", self.inventory))
         self.property_collector = self.add(PropertyCollector(PROPERTY_COLLECTOR, self.registry, clock, self.changes))
         self.session_manager = self.add(SessionManager(clock, users, self.settings.session_timeout))
-        self.authorization_manager = self.add(AuthorizationManager(self.registry, self.session_manager))
+        self.authorization_manager = self.add(AuthorizationManager(self.registry, self.session_manager, ROOT_FOLDER))
         self.extension_manager = self.add(ExtensionManager(extensions))
         self.task_manager = self.add(TaskManager(self))
+        self.view_manager = self.add(ViewManager(self.registry, self.inventory, self.add, self.changes))
+        self.search_index = self.add(SearchIndex(self.inventory, lambda: self.root_folder))
         task_retention = Retention(self.settings.task_max_age, limit=self.settings.history_limit)
         self.task_history = TaskHistory(
             self.registry, clock, self.changes, task_retention, lambda: self.task_manager.maxCollector,
@@ -105,6 +118,8 @@ class Simulator:
         self.task_type_timelines: dict[str, Timeline] = {}
         #: The timelines playing (or played) on each task, by task key.
         self.playbacks: dict[str, list[Playback]] = {}
+        #: What vim calls get instead of their answer (a fault, a delay, a dropped connection).
+        self.fault_rules = FaultRules()
 
     def _content(self) -> ServiceContent:
         return ServiceContent(
@@ -112,6 +127,8 @@ class Simulator:
             setting=self.option_manager.ref, sessionManager=self.session_manager.ref,
             authorizationManager=self.authorization_manager.ref, eventManager=self.event_manager.ref,
             taskManager=self.task_manager.ref, extensionManager=self.extension_manager.ref,
+            viewManager=self.view_manager.ref, customFieldsManager=self.custom_fields_manager.ref,
+            searchIndex=self.search_index.ref,
         )  # fmt: skip
 
     def create_property_collector(self, session: Session) -> PropertyCollector:
@@ -133,11 +150,36 @@ class Simulator:
         return obj
 
     def add_inventory_object(self, ref: MoRef, name: str) -> InventoryObject:
-        """A Folder, Datacenter, VirtualMachine … that tasks can point at; the root folder may be renamed."""
+        """A Folder, Datacenter, VirtualMachine … that tasks can point at; the root folder may be renamed.
+
+        An entity of a type the inventory models is made but not yet placed: ``place`` puts it
+        in the tree (or ``place_defaults``, where vCenter would). Other objects (an Alarm, a
+        ScheduledTask) only have their name.
+        """
         if ref == ROOT_FOLDER:
             self.root_folder.name = name
             return self.root_folder
+        if ref.type in ENTITY_CLASSES:
+            return self.add(ENTITY_CLASSES[ref.type](ref, name, self.inventory))
         return self.add(InventoryObject(ref, name))
+
+    def place(self, entity: ManagedEntity, parent: ManagedEntity | None = None) -> None:
+        """Put an entity in the tree: under ``parent``, or where vCenter puts its type."""
+        inventory = self.inventory
+        inventory.place(entity, parent if parent is not None else inventory.home_of(entity, self.root_folder))
+
+    def complete_inventory(self) -> None:
+        """What every vCenter inventory has once objects are placed: each datacenter's four folders,
+        each compute resource's root pool, each VM's pool, host, datastore and network."""
+        for datacenter in self.inventory.entities("Datacenter"):
+            self.inventory.add_datacenter_folders(datacenter)  # type: ignore[arg-type]
+        self.inventory.place_defaults()
+
+    def _recent_tasks_of(self, entity: MoRef) -> list[MoRef]:
+        return self.task_manager.recent_tasks_of(entity)
+
+    def _effective_role(self, session: Session | None) -> list[int]:
+        return self.authorization_manager.effective_role(session)
 
     def task_behaviour(self, cancel_delay: float | None = None) -> TaskBehaviour:
         """A task's simulator settings: the server's, with the task's own overrides."""
@@ -148,6 +190,7 @@ class Simulator:
 
     def add_task(self, info: TaskInfo, behaviour: TaskBehaviour | None = None) -> Task:
         task = Task(info, self.clock, behaviour or self.task_behaviour())
+        task.custom_fields = self.custom_fields_manager
         self.add(task)
         self.task_history.add(task)
         self.event_manager.record_task_created(task)

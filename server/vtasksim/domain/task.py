@@ -132,8 +132,8 @@ class TaskBehaviour:
 class Task(ManagedObject):
     """vim.Task: used to monitor and potentially cancel long running operations.
 
-    It extends vim.ExtensibleManagedObject, whose custom fields (``value``, ``availableField``)
-    no task of the simulator has: they read as empty, as on a vCenter without custom fields.
+    It extends vim.ExtensibleManagedObject: its custom fields (``value``, ``availableField``)
+    live in the simulator's CustomFieldsManager.
     """
 
     vim_type = "Task"
@@ -151,14 +151,16 @@ class Task(ManagedObject):
         self.behaviour = behaviour or TaskBehaviour()
         self._clock = clock
         self._pending_cancel: Scheduled | None = None
+        #: The CustomFieldsManager keeping the task's custom values (the simulator's; None alone).
+        self.custom_fields: Any = None
 
     @property
     def value(self) -> list:
-        return []
+        return self.custom_fields.values_of(self.ref) if self.custom_fields is not None else []
 
     @property
     def availableField(self) -> list:
-        return []
+        return self.custom_fields.fields_for(self.vim_type) if self.custom_fields is not None else []
 
     # CancelTask
 

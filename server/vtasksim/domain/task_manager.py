@@ -77,6 +77,13 @@ class TaskManager(ManagedObject):
         recent.sort(key=lambda task: task.info.queueTime)
         return [task.ref for task in recent[-RECENT_LIMIT:]]
 
+    def recent_tasks_of(self, entity: MoRef) -> list[MoRef]:
+        """An entity's ``recentTask``: the part of ``recentTask`` that operates on it."""
+        horizon = self._simulator.clock.now() - RECENT_WINDOW
+        recent = [t for t in self._tasks() if t.info.entity == entity and _is_recent(t.info, horizon)]
+        recent.sort(key=lambda task: task.info.queueTime)
+        return [task.ref for task in recent[-RECENT_LIMIT:]]
+
     def create_task(
         self,
         obj: MoRef,
@@ -105,6 +112,7 @@ class TaskManager(ManagedObject):
         )  # fmt: skip
         task = self._simulator.add_task(info)
         self._changed("recentTask")
+        self._simulator.changes.publish(obj, ("recentTask",))
         timeline = self._simulator.task_type_timelines.get(task_type_id)
         if timeline is not None:
             self._simulator.play(task, timeline)  # its steps due now are applied before the reply

@@ -54,6 +54,11 @@ class TypeSystem:
             for managed_type, methods in table.get("methods", {}).items()
             for name, spec in methods.items()
         }
+        self._managed = {
+            name: (spec.get("base"), tuple(_field_info(f) for f in spec.get("properties", ())))
+            for name, spec in table.get("managedTypes", {}).items()
+        }
+        self._managed_properties: dict[str, tuple[FieldInfo, ...]] = {}
         self._all_fields: dict[str, tuple[FieldInfo, ...]] = {}
         self._field_index: dict[str, dict[str, FieldInfo]] = {}
 
@@ -97,6 +102,35 @@ class TypeSystem:
             self._field_index[type_name] = index
         return index.get(field_name)
 
+    # Managed types (Folder, VirtualMachine, ContainerView …): their bases and properties
+
+    def has_managed_type(self, name: str) -> bool:
+        return name in self._managed
+
+    def managed_ancestors(self, name: str) -> Iterable[str]:
+        """``name`` itself, then its bases up to (not including) ManagedObject."""
+        while name in self._managed:
+            yield name
+            base = self._managed[name][0]
+            if base is None:
+                return
+            name = base
+
+    def is_managed_subtype(self, name: str, base: str) -> bool:
+        """Whether managed type ``name`` is ``base`` or extends it (ManagedObject: every type)."""
+        return name == base or base == "ManagedObject" or base in self.managed_ancestors(name)
+
+    def managed_properties(self, name: str) -> tuple[FieldInfo, ...]:
+        """Every property of a managed type, inherited ones first; () for a type not served."""
+        cached = self._managed_properties.get(name)
+        if cached is None:
+            chain = reversed(list(self.managed_ancestors(name)))
+            cached = self._managed_properties[name] = tuple(p for t in chain for p in self._managed[t][1])
+        return cached
+
+    def managed_property(self, name: str, prop: str) -> FieldInfo | None:
+        return next((p for p in self.managed_properties(name) if p.name == prop), None)
+
     # Versions
 
     def is_known_version(self, version: str) -> bool:
@@ -114,6 +148,18 @@ class TypeSystem:
 
     def method(self, managed_type: str, name: str) -> MethodInfo | None:
         return self._methods.get((managed_type, name))
+
+    def method_of(self, managed_type: str, name: str) -> MethodInfo | None:
+        """The method ``name`` of ``managed_type`` or of a type it extends (setCustomValue on a VirtualMachine)."""
+        for owner in self.managed_ancestors(managed_type):
+            info = self._methods.get((owner, name))
+            if info is not None:
+                return info
+        return self._methods.get((managed_type, name))
+
+    def method_names(self) -> list[str]:
+        """Every vim method the table declares, of any managed type, sorted."""
+        return sorted({name for _, name in self._methods})
 
 
 def _type_info(name: str, spec: dict) -> TypeInfo:

@@ -86,7 +86,7 @@ SERVED_OPERATIONS: dict[str, list[str]] = {
         "DestroyPropertyCollector",
     ],
     "PropertyFilter": ["DestroyPropertyFilter"],
-    "SessionManager": ["Login", "Logout", "SessionIsActive"],
+    "SessionManager": ["Login", "Logout", "SessionIsActive", "UpdateServiceMessage"],
     "TaskManager": ["CreateTask", "CreateCollectorForTasks"],
     "HistoryCollector": ["SetCollectorPageSize", "RewindCollector", "ResetCollector", "DestroyCollector"],
     "TaskHistoryCollector": ["ReadNextTasks", "ReadPreviousTasks"],
@@ -97,8 +97,45 @@ SERVED_OPERATIONS: dict[str, list[str]] = {
         "HasPrivilegeOnEntity",
         "HasPrivilegeOnEntities",
         "FetchUserPrivilegeOnEntities",
+        "RetrieveEntityPermissions",
+        "RetrieveAllPermissions",
     ],
+    # The inventory and how programs find their way through it.
+    "ExtensibleManagedObject": ["setCustomValue"],
+    "CustomFieldsManager": ["AddCustomFieldDef", "RenameCustomFieldDef", "RemoveCustomFieldDef", "SetField"],
+    "SearchIndex": [
+        "FindByInventoryPath",
+        "FindChild",
+        "FindByDnsName",
+        "FindByIp",
+        "FindByUuid",
+        "FindAllByUuid",
+        "FindAllByDnsName",
+        "FindAllByIp",
+    ],
+    "ViewManager": ["CreateContainerView", "CreateListView", "CreateListViewFromView"],
+    "View": ["DestroyView"],
+    "ListView": ["ModifyListView", "ResetListView", "ResetListViewFromView"],
 }
+
+# Managed types served without methods of their own (their properties, read through the
+# PropertyCollector, are what inventory tools want).
+SERVED_MANAGED_TYPES: tuple[str, ...] = (
+    "Folder",
+    "Datacenter",
+    "ComputeResource",
+    "ClusterComputeResource",
+    "HostSystem",
+    "ResourcePool",
+    "VirtualMachine",
+    "Datastore",
+    "Network",
+    "ContainerView",
+    "ServiceInstance",
+    "TaskManager",
+    "ExtensionManager",
+    "PropertyFilter",
+)
 
 # Data types the server sends or reads beyond what the served operations' signatures and the
 # served managed types' properties reach: mostly the xsi:type subtypes of polymorphic fields
@@ -148,6 +185,8 @@ ROOT_TYPES: tuple[str, ...] = (
     "AuthorizationPrivilege",
     "AuthorizationRole",
     "Permission",
+    "ClusterComputeResourceSummary",
+    "VmfsDatastoreInfo",
     # Task and event history, and the settings that keep it
     "TaskFilterSpecByEntity",
     "TaskFilterSpecByTime",
@@ -502,7 +541,8 @@ def build_model() -> Model:
         (tables.method_def(mo, op) for mo, ops in SERVED_OPERATIONS.items() for op in ops),
         key=lambda m: (m.managed_type, m.name),
     )
-    managed = {mt.name: mt for mo in SERVED_OPERATIONS for mt in tables.managed_chain(mo)}
+    served = [*SERVED_OPERATIONS, *SERVED_MANAGED_TYPES]
+    managed = {mt.name: mt for mo in served for mt in tables.managed_chain(mo)}
     roots = [*tables.all_fault_names(), *ROOT_TYPES]
     roots += [t for m in methods for t in _method_types(m)]
     # Property values travel too: WaitForTask's PropertyCollector filter asks for all of a

@@ -152,7 +152,10 @@ class Vim25Writer:
         if plan is None:
             type_name = cls.vim_type  # type: ignore[attr-defined]
             known = self.types.has_type(type_name)
-            fields = ((name, self.types.field(type_name, name) if known else None) for name in cls.vim_field_names())  # type: ignore[attr-defined]
+            fields = [(name, self.types.field(type_name, name) if known else None) for name in cls.vim_field_names()]  # type: ignore[attr-defined]
+            if known:  # schema order, whatever order the dataclass declares its fields in
+                order = {f.name: i for i, f in enumerate(self.types.all_fields(type_name))}
+                fields.sort(key=lambda pair: order.get(pair[0], len(order)))
             plan = self._plans[cls] = tuple((n, f) for n, f in fields if f is None or self.types.at_least(self.version, f.since))
         return plan
 

@@ -30,6 +30,8 @@ class ManagedObjectReference(ComplexModel):
 Required = {"min_occurs": 1}
 
 RequiredMoRef = ManagedObjectReference.customize(**Required)
+OptionalMoRef = ManagedObjectReference
+OptionalBool = Boolean
 MoRefList = ManagedObjectReference.customize(max_occurs="unbounded")
 RequiredInt = Integer32(**Required)
 RequiredBool = Boolean(**Required)

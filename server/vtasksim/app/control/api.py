@@ -14,11 +14,13 @@ from typing import Any, Callable
 from vtasksim import __version__
 from vtasksim.app.durations import parse_duration
 from vtasksim.app import fixtures
+from vtasksim.app.fixture_faults import read_fault_rule
 from vtasksim.app.fixture_timelines import read_step, read_timeline
 from vtasksim.app.fixtures import FixtureError
 from vtasksim.app.runtime import FixtureSource, Runtime
 from vtasksim.app.vim_json import iso, to_json
 from vtasksim.domain.faults import MethodFault
+from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.scenarios.timeline import Outcome, Timeline
 from vtasksim.domain.task import Task, TaskState
 from vtasksim.domain.vmodl import MoRef
@@ -205,6 +207,46 @@ def task_of(runtime: Runtime, key: str) -> Task:
     return task
 
 
+# Fault rules
+
+
+def list_faults(runtime: Runtime, query: dict[str, str], body: str | None) -> Answer:
+    """Every rule, in the order they are tried, with how often each matched and fired."""
+    return 200, [rule_json(rule) for rule in runtime.simulator.fault_rules.rules]
+
+
+def add_fault(runtime: Runtime, query: dict[str, str], body: str | None) -> Answer:
+    """A rule, written as in a fixture's ``faultRules``; tried after the rules there are."""
+    json_object(body)
+    rule = _read(runtime, body or "", lambda at: read_fault_rule(at, origin="control API"), "")
+    return 201, rule_json(runtime.simulator.fault_rules.add(rule))
+
+
+def clear_faults(runtime: Runtime, query: dict[str, str], body: str | None) -> Answer:
+    runtime.simulator.fault_rules.clear()
+    return 200, []
+
+
+def delete_fault(runtime: Runtime, rule_id: str, query: dict[str, str], body: str | None) -> Answer:
+    if not (rule_id.isdigit() and runtime.simulator.fault_rules.remove(int(rule_id))):
+        raise ControlError(404, f"no fault rule {rule_id!r}")
+    return 200, [rule_json(rule) for rule in runtime.simulator.fault_rules.rules]
+
+
+def rule_json(rule: FaultRule) -> dict[str, Any]:
+    fault = None
+    if rule.fault is not None:
+        vim_type, _, properties = rule.fault
+        fault = {"type": vim_type, **to_json(properties)}
+    written = {
+        "id": rule.id, "origin": rule.origin, "method": rule.method, "objectType": rule.object_type,
+        "moref": to_json(rule.moref), "user": rule.user, "probability": rule.probability, "skip": rule.skip,
+        "maxCount": rule.max_count, "fault": fault, "message": rule.fault[1] if rule.fault and rule.fault[1] else None,
+        "delay": rule.delay, "drop": rule.drop, "seed": rule.seed, "matched": rule.matched, "fired": rule.fired,
+    }  # fmt: skip
+    return {name: value for name, value in written.items() if value is not None}
+
+
 # Clock
 
 
@@ -275,6 +317,10 @@ ROUTES: list[Endpoint] = [
     ("GET", TASK_KEY, get_task),
     ("POST", f"{TASK_KEY}/steps", play_steps),
     ("GET", f"{TASK_KEY}/timeline", task_timeline),
+    ("GET", "/faults", list_faults),
+    ("POST", "/faults", add_fault),
+    ("DELETE", "/faults", clear_faults),
+    ("DELETE", r"/faults/([^/]+)", delete_fault),
     ("GET", "/clock", clock),
     ("POST", "/clock/advance", advance_clock),
     ("GET", "/requests", requests),

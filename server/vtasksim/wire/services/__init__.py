@@ -14,6 +14,7 @@ from spyne import ServiceBase, rpc
 
 from vtasksim.domain.faults import InvalidArgument, ManagedObjectNotFound, MethodNotFound
 from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.session_manager import Session, needs_session
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import MethodInfo, TypeSystem, vim_types
@@ -58,6 +59,8 @@ class Call:
     method: str
     request: Any = None
     session: Session | None = None
+    #: The fault rule that answered this call, if one did.
+    injected: FaultRule | None = None
 
     @cached_property
     def types(self) -> TypeSystem:
@@ -88,12 +91,30 @@ class Call:
             self.session = sessions.authenticate(self.cookie_session_key(), ref, "System.View")
         else:
             self.session = sessions.use(self.cookie_session_key())
+        if self.simulator.fault_rules.rules:
+            self._inject(ref)
         obj = self.simulator.registry.get(ref, kind)
         if not obj.visible_to(self.session):
             raise ManagedObjectNotFound(ref)  # another session's filter or collector
         if self.session is not None and info is not None:
             self.simulator.authorization_manager.require(self.session, info.privilege, privilege_on or ref)
         return obj
+
+    def visible(self, ref: MoRef, kind: type[T]) -> T:
+        """An object an argument names (not ``_this``): ManagedObjectNotFound when there is none
+        of that type, or when it is another session's (a view, a filter)."""
+        obj = self.simulator.registry.get(ref, kind)
+        if not obj.visible_to(self.session):
+            raise ManagedObjectNotFound(ref)
+        return obj
+
+    def _inject(self, ref: MoRef) -> None:
+        """A fault rule that fires answers instead of the method; the site honours its delay or drop."""
+        user = self.session.info.userName if self.session is not None else None
+        rule = self.simulator.fault_rules.check(self.method, ref, user)
+        if rule is not None:
+            self.injected = rule
+            rule.raise_for(self.method, ref)
 
     @staticmethod
     def moref(value: MoRef | None, path: str) -> MoRef:
@@ -109,9 +130,9 @@ class Call:
             self.request.setHeader(b"Set-Cookie", set_cookie_value(key, self.request.isSecure()).encode("latin-1"))
 
     def check_method(self, ref: MoRef, managed_type: str) -> MethodInfo | None:
-        if managed_type not in ("ManagedObject", ref.type):
+        if not self.types.is_managed_subtype(ref.type, managed_type):
             raise MethodNotFound(ref, self.method, f"{ref.type} {ref.value!r} has no method {self.method}; it is a method of {managed_type}.")
-        info = self.types.method(managed_type, self.method)
+        info = self.types.method_of(ref.type, self.method) or self.types.method(managed_type, self.method)
         if info is not None and not self.types.at_least(self.version, info.since):
             raise MethodNotFound(
                 ref, self.method, f"{self.method} exists since vSphere API {info.since}; this request speaks {self.version}."

@@ -1,11 +1,11 @@
-"""vim.AuthorizationManager on the wire: HasPrivilegeOnEntity, HasPrivilegeOnEntities, FetchUserPrivilegeOnEntities."""
+"""vim.AuthorizationManager on the wire: privilege checks, and the permissions that grant them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from vtasksim.domain.authorization_manager import AuthorizationManager
-from vtasksim.wire.models import MoRefList, RequiredMoRef, RequiredString, StringList
+from vtasksim.wire.models import MoRefList, RequiredBool, RequiredMoRef, RequiredString, StringList
 from vtasksim.wire.services import VimService, call_of, vim_method
 
 
@@ -32,6 +32,19 @@ class AuthorizationManagerService(VimService):
         refs = [call.moref(e, "entities") for e in entities or ()]
         privileges = call.simulator.session_manager.privileges_of(userName.strip())
         return call.reply(manager.fetch_user_privilege_on_entities(refs, privileges), "UserPrivilegeResult")
+
+    @vim_method(RequiredMoRef, RequiredMoRef, RequiredBool)
+    def RetrieveEntityPermissions(ctx: Any, this: Any, entity: Any, inherited: bool) -> Any:
+        call = call_of(ctx)
+        ref = call.moref(entity, "entity")
+        manager = call.target(this, AuthorizationManager, privilege_on=ref)
+        return call.reply(manager.retrieve_entity_permissions(ref, inherited), "Permission")
+
+    @vim_method(RequiredMoRef)
+    def RetrieveAllPermissions(ctx: Any, this: Any) -> Any:
+        call = call_of(ctx)
+        manager = call.target(this, AuthorizationManager)
+        return call.reply(manager.retrieve_all_permissions(), "Permission")
 
 
 def _strings(values: list[str] | None) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.property_types import typed_property
 from vtasksim.domain.service_instance import ServiceInstance
 from vtasksim.wire.models import RequiredMoRef, RequiredString
 from vtasksim.wire.services import VimService, call_of, vim_method
@@ -22,4 +23,4 @@ class ManagedObjectService(VimService):
         obj = call.target(this, ManagedObject, prop=path)
         if isinstance(obj, ServiceInstance) and path == "content":
             return call.reply(obj.retrieve_content(call.version))
-        return call.reply(obj.read_property(path, call.session))
+        return call.reply(typed_property(obj.vim_type, path, obj.read_property(path, call.session)))

@@ -1,4 +1,4 @@
-"""vim.SessionManager on the wire: Login (which sets the session cookie), Logout, SessionIsActive."""
+"""vim.SessionManager on the wire: Login (which sets the session cookie), Logout, SessionIsActive, UpdateServiceMessage."""
 
 from __future__ import annotations
 
@@ -33,3 +33,10 @@ class SessionManagerService(VimService):
         call = call_of(ctx)
         manager = call.target(this, SessionManager)
         return call.reply(manager.session_is_active(sessionID, userName), "xsd:boolean")
+
+    @vim_method(RequiredMoRef, RequiredString)
+    def UpdateServiceMessage(ctx: Any, this: Any, message: str) -> Any:
+        call = call_of(ctx)
+        manager = call.target(this, SessionManager)
+        manager.update_service_message(message)
+        return call.reply()
