@@ -4,8 +4,8 @@ clients did to it (fuzzing, races, restarts).
 - Every task's TaskInfo is coherent: its state is a vim.TaskInfo.State; a completed task
   (success, error) has a completeTime and a running or queued one has none; a queued task has no
   startTime; queueTime <= startTime <= completeTime; a result only on success; an error only on
-  error; ``cancelled`` only on a cancelable task, and a cancelled task that completed ended in
-  error; progress within 0..100.
+  error; ``cancelled`` only on a cancelable task (a cancelled task may still succeed: the
+  cancelation came too late); progress within 0..100.
 - ``TaskManager.recentTask`` names tasks that exist (recentTask ⊆ tasks), each once.
 - A completed task never changes again (exactly one terminal transition): :class:`Terminal`
   remembers what each task looked like when it was first seen completed.
@@ -52,8 +52,6 @@ def task_info_problems(info: etree._Element) -> list[str]:
     cancelled = info.findtext(vim("cancelled")) == "true"
     if cancelled and info.findtext(vim("cancelable")) != "true":
         problems.append("cancelled but not cancelable")
-    if cancelled and state == "success":
-        problems.append("cancelled, yet it succeeded")
     progress = info.findtext(vim("progress"))
     if progress is not None and not 0 <= int(progress) <= 100:
         problems.append(f"progress {progress}")

@@ -12,8 +12,10 @@ import signal
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 _LISTENING = re.compile(r"^vtasksim listening on (https?://(\S+):(\d+)/sdk)$")
@@ -115,3 +117,15 @@ def start_command(command: list[str], *, cwd: Path, env: dict[str, str]) -> Runn
         raise RuntimeError("vtasksim did not start:\n" + "\n".join(lines))
     found["server"].reader = reader
     return found["server"]
+
+
+@contextmanager
+def served(directory: Path, fixture_text: str, *args: str) -> Iterator[RunningServer]:
+    """A server of ``fixture_text`` (written into ``directory``) for a ``with`` block: a module's own."""
+    path = directory / "fixture.yaml"
+    path.write_text(fixture_text)
+    running = start_server(path, *args)
+    try:
+        yield running
+    finally:
+        running.stop()

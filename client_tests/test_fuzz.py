@@ -31,7 +31,7 @@ from lxml import etree
 
 import invariants
 import soap
-from running_server import REPO, RunningServer, start_server
+from running_server import REPO, RunningServer, served
 from soap import Answer, Client
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "80"))
@@ -75,11 +75,8 @@ SEEDS = seed_requests()
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    path = tmp_path_factory.mktemp("fuzz") / "fixture.yaml"
-    path.write_text(fixture_text())
-    server = start_server(path)
-    yield server
-    server.stop()
+    with served(tmp_path_factory.mktemp("fuzz"), fixture_text()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ import pytest
 
 import hostile
 import soap
-from running_server import REPO, RunningServer, start_server
+from running_server import REPO, RunningServer, served
 from soap import Answer, Client, vim
 
 README = REPO / "README.md"
@@ -78,11 +78,8 @@ def fixture_text() -> str:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    path = tmp_path_factory.mktemp("hostile") / "fixture.yaml"
-    path.write_text(fixture_text())
-    server = start_server(path, "--idle-timeout", str(IDLE_TIMEOUT))
-    yield server
-    server.stop()
+    with served(tmp_path_factory.mktemp("hostile"), fixture_text(), "--idle-timeout", str(IDLE_TIMEOUT)) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -330,8 +327,6 @@ VALID = {
     "PropertyFilterSpec": '<propSet><type>Folder</type><pathSet>name</pathSet></propSet><objectSet><obj type="Folder">group-d1</obj></objectSet>',
     "RetrieveOptions": "",
     "WaitOptions": "<maxWaitSeconds>0</maxWaitSeconds>",
-    "PrivilegePolicyDef": "",
-    "EventManagerEventViewSpec": "",
 }
 WRONG = {
     "xsd:string": "<{name}><nested>x</nested></{name}>",
@@ -341,9 +336,13 @@ WRONG = {
     "TaskInfoState": "<{name}>finished</{name}>",
     "ManagedObjectReference": "<{name}>group-d1</{name}>",  # no type
 }
-THIS = {"Task": None, "PropertyCollector": "propertyCollector", "SessionManager": "SessionManager",
-        "TaskManager": "TaskManager", "AuthorizationManager": "AuthorizationManager", "ManagedObject": None,
-        "ExtensibleManagedObject": None, "OptionManager": "VpxSettings"}  # fmt: skip
+#: Receivers the ServiceContent does not name, and how to make the ones a session creates.
+FIXED_THIS = {"PropertyCollector": "propertyCollector"}
+CREATED_THIS = {
+    "TaskHistoryCollector": ("TaskManager", "CreateCollectorForTasks", "<filter/>"),
+    "HistoryCollector": ("TaskManager", "CreateCollectorForTasks", "<filter/>"),
+    "EventHistoryCollector": ("EventManager", "CreateCollectorForEvents", "<filter/>"),
+}
 #: Fetch is served (pyVmomi reads properties with it) but absent from the WSDL and the type table.
 EXTRA_METHODS = {("ManagedObject", "Fetch"): [["prop", "xsd:string", ""]]}
 
@@ -359,9 +358,36 @@ def served_parameters() -> Iterator[tuple[str, str, list[list[str]], int]]:
 
 def element(name: str, param_type: str, values: dict[str, str]) -> str:
     value = values.get(param_type)
-    if value is None:  # a data object of another type than the parameter's
-        return f'<{name} xsi:type="AboutInfo"/>'
+    if value is None:  # a data object: an empty one is valid, one of another type is not
+        return f'<{name} xsi:type="AboutInfo"/>' if values is WRONG else f"<{name}/>"
     return value.format(name=name) if value.startswith("<") and "{name}" in value else f"<{name}>{value}</{name}>"
+
+
+class Receivers:
+    """A ``_this`` of every managed type: the case's task, the ServiceContent's singletons, and
+    objects a session creates (history collectors)."""
+
+    def __init__(self, h: Hostile) -> None:
+        self._h = h
+        content = h.client.service_content()
+        task = ("Task", h.key)  # methods every object has are called on the case's task
+        self._found: dict[str, tuple[str, str]] = {"Task": task, "ManagedObject": task, "ExtensibleManagedObject": task}
+        self._found.update({owner: (owner, value) for owner, value in FIXED_THIS.items()})
+        for child in content:
+            if isinstance(child.tag, str) and child.get("type"):
+                self._found.setdefault(child.get("type"), (child.get("type"), child.text or ""))
+
+    def of(self, owner: str) -> tuple[str, str]:
+        if owner not in self._found and owner not in CREATED_THIS:
+            # Arguments are read before the receiver is looked up: a made-up one serves.
+            return owner, owner
+        if owner not in self._found:
+            manager, method, arguments = CREATED_THIS[owner]
+            answer = self._h.post(self._h.task_op(method, arguments, this=self.of(manager)))
+            assert answer.status == 200, answer.text
+            (returnval,) = answer.returnvals
+            self._found[owner] = (returnval.get("type"), returnval.text or "")
+        return self._found[owner]
 
 
 @case("wrong-argument-types")
@@ -369,11 +395,9 @@ def _(h: Hostile) -> Outcome:
     """Every parameter of every served method, in turn, with a value of another type (the others
     valid): each answer is a fault naming that parameter."""
     last: Answer | None = None
+    receivers = Receivers(h)
     for owner, method, params, wrong in served_parameters():
-        # Arguments are read before the receiver is looked up, so a manager's usual MoRef (or a
-        # task, for methods every object has) serves for every owner.
-        this_value = THIS.get(owner, owner) or h.key
-        this_type = "Task" if owner in ("Task", "ManagedObject", "ExtensibleManagedObject") else owner
+        this_type, this_value = receivers.of(owner)
         arguments = "".join(
             element(name, param_type, WRONG if index == wrong else VALID) for index, (name, param_type, *_) in enumerate(params)
         )

@@ -41,6 +41,8 @@ class Lab:
 
     def __init__(self, **settings) -> None:
         self.clock = ManualClock()
+        # Idle sessions expire on time: the lab's must outlive the month retention tests let pass.
+        settings.setdefault("session_timeout", 365 * 86400.0)
         self.sim = Simulator(self.clock, SimulatorSettings(**settings))
         for ref, name, parent in (
             (DATACENTER, "DC0", ROOT_FOLDER), (VM_FOLDER, "vm", DATACENTER),

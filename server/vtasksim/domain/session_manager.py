@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from vtasksim.domain.authorization import ALL_PRIVILEGES, User, anyone
 from vtasksim.domain.changes import ChangeFeed
-from vtasksim.domain.clock import Clock
+from vtasksim.domain.clock import Clock, Scheduled
 from vtasksim.domain.faults import InvalidArgument, InvalidLogin, NotAuthenticated
 from vtasksim.domain.managed_object import ManagedObject
 from vtasksim.domain.vmodl import MoRef, VimData
@@ -62,6 +62,7 @@ class SessionManager(ManagedObject):
         self._users = None if users is None else {user.name: user for user in users}
         self.idle_timeout = idle_timeout
         self._sessions: dict[str, Session] = {}
+        self._sweep: Scheduled | None = None
         self.message: str | None = None
         self.defaultLocale = DEFAULT_LOCALE
         self.messageLocaleList = [DEFAULT_LOCALE]
@@ -96,6 +97,7 @@ class SessionManager(ManagedObject):
         session = Session(info, user)
         self._sessions[info.key] = session
         self._changed("sessionList")
+        self._schedule_sweep()
         return session
 
     def logout(self, session: Session) -> None:
@@ -160,6 +162,20 @@ class SessionManager(ManagedObject):
     def _expired(self, session: Session) -> bool:
         idle = (self._clock.now() - session.info.lastActiveTime).total_seconds()
         return idle > self.idle_timeout
+
+    def _schedule_sweep(self) -> None:
+        """End idle sessions when they expire, not when next looked at: what a session owns (a
+        WaitForUpdates held open, filters, collectors) goes with it on time."""
+        if self._sweep is not None or not self._sessions:
+            return
+        now = self._clock.now()
+        due = min((session.info.lastActiveTime - now).total_seconds() for session in self._sessions.values())
+        self._sweep = self._clock.call_later(max(due + self.idle_timeout, 0.0) + 0.001, self._run_sweep)
+
+    def _run_sweep(self) -> None:
+        self._sweep = None
+        self._live_sessions()
+        self._schedule_sweep()
 
     def _live_sessions(self) -> list[Session]:
         for session in [s for s in self._sessions.values() if self._expired(s)]:
