@@ -71,6 +71,7 @@ from vtasksim.domain.task import (
     TaskState,
 )
 from vtasksim.domain.typesystem import FieldInfo, TypeSystem, vim_types
+from vtasksim.domain.vcenter_version import resolve_api_version
 from vtasksim.domain.vmodl import (
     DataObject,
     KeyAnyValue,
@@ -87,7 +88,7 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 SYSTEM_ROLES = tuple(ROLES)
 
 _TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines", "faultRules")
-_SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems")
+_SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems", "version")
 _OBJECT = ("type", "value", "name")
 _OBJECT_FIELDS = _OBJECT + ("parent", "properties", "customValues")  # the inventory's: see inventory_fixture
 # TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
@@ -449,8 +450,21 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
         for name, field_name in (("maxBodyBytes", "max_body_bytes"), ("maxArrayItems", "max_array_items")):
             if name in found:
                 values[field_name] = _int(found[name], low=1)
+        if "version" in found:
+            values["version"] = _vcenter_version(found["version"])
     values.update(_override_values(overrides))
     return SimulatorSettings(**values)
+
+
+def _vcenter_version(at: _At) -> str:
+    """``8.0.3.0`` or a release (``7.0``); YAML reads 8.0 as a number, which names the release too."""
+    value = _scalar(at)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise at.fail(f"expected a vSphere API version such as 8.0.3.0, got {_describe(at)}")
+    try:
+        return resolve_api_version(str(value), vim_types())
+    except ValueError as error:
+        raise at.fail(str(error)) from None
 
 
 def _positive_seconds(at: _At) -> float:
