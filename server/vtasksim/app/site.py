@@ -15,13 +15,16 @@ from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
+from vtasksim.app.call_arguments import arguments_of
 from vtasksim.app.channel import VimChannel, VimRequest
 from vtasksim.app.request_log import RequestLog, RequestRecord
+from vtasksim.app.ui import build_ui
 from vtasksim.domain.faults import InvalidRequest, MethodFault
 from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.application import build_application
+from vtasksim.wire.dispatch import Dispatcher
 from vtasksim.wire.documents import ServiceDocuments
 from vtasksim.wire.encoding import writer_for
 from vtasksim.wire.envelope import CONTENT_TYPE, fault_bytes
@@ -32,7 +35,6 @@ from vtasksim.wire.protocol import VimSoapFault, internal_error, to_vim_fault
 from vtasksim.wire.versions import version_from_soap_action
 
 from spyne.model.fault import Fault as SpyneError  # isort: skip  (after vtasksim.wire's Spyne fixes)
-from spyne.server.twisted.http import TwistedHttpMethodContext, TwistedHttpTransport  # isort: skip
 
 if TYPE_CHECKING:
     from vtasksim.app.runtime import Runtime
@@ -79,15 +81,15 @@ class SdkResource(Resource):
     as its children.
 
     Spyne's own TwistedWebResource hands every answer to a producer that sends it a reactor
-    turn later, in chunks; this one runs Spyne's steps and returns the bytes at once (one write,
-    with Content-Length), and waits only for calls that wait (a PendingReply: WaitForUpdates).
-    Every call answered goes to the request log, when there is one.
+    turn later, in chunks; this one runs the call (wire/dispatch.py) and returns the bytes at
+    once (one write, with Content-Length), and waits only for calls that wait (a PendingReply:
+    WaitForUpdates). Every call answered goes to the request log, when there is one.
     """
 
     def __init__(self, simulator: Simulator, documents: ServiceDocuments, requests: RequestLog | None = None) -> None:
         super().__init__()
         self.application = build_application(simulator)
-        self._transport = TwistedHttpTransport(self.application)
+        self._dispatcher = Dispatcher(self.application)
         self._documents = documents
         self._requests = requests
 
@@ -114,14 +116,8 @@ class SdkResource(Resource):
             return _fault_response(request, fault)
 
     def _call(self, request: Request) -> Any:
-        ctx = TwistedHttpMethodContext(self._transport, request, CONTENT_TYPE)
         request.content.seek(0)
-        ctx.in_string = [request.content.read()]
-        ctx = self._transport.generate_contexts(ctx)[0]
-        if ctx.in_error is None:
-            self._transport.get_in_object(ctx)
-        if ctx.in_error is None:
-            self._transport.get_out_object(ctx)
+        ctx = self._dispatcher.call(request, request.content.read())
         result = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
         if isinstance(result, PendingReply):
             # A client that hangs up stops the wait; its session may wait again later.
@@ -146,16 +142,12 @@ class SdkResource(Resource):
             request.channel.transport.abortConnection()
 
     def _answer(self, ctx: Any, request: Request) -> bytes:
-        if ctx.out_error is None and ctx.in_error is not None:
-            ctx.out_error = ctx.in_error
         request_body = ctx.in_string[0] if self._requests is not None and self._requests.bodies else None
-        self._transport.get_out_string(ctx)
+        body = self._dispatcher.answer(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
-        body = b"".join(ctx.out_string)
         if self._requests is not None:
             self._record(request, ctx, ctx.out_error, request_body, body)
-        ctx.close()
         return body
 
     def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:
@@ -190,7 +182,7 @@ class SdkResource(Resource):
         self._requests.add(RequestRecord(
             id=self._requests.next_id(), time=arrived,
             user=session.info.userName if session is not None else None,
-            method=_method_of(ctx), this=_this_of(ctx),
+            method=_method_of(ctx), this=_this_of(ctx), arguments=arguments_of(ctx),
             fault_type=fault.vim_type if fault is not None else None,
             fault_message=fault.message if fault is not None else None,
             latency_ms=(time.perf_counter() - started) * 1000.0,
@@ -249,7 +241,7 @@ class VimSite(Site):
 
 
 class Root(NotFound):
-    """``/``: only ``/sdk`` lives here."""
+    """``/``: ``/sdk`` and the task view ``/ui`` live here."""
 
     isLeaf = False
 
@@ -275,10 +267,14 @@ def build_site(
         runtime.listeners.append(lambda loaded: setattr(sdk.application, "simulator", loaded))
         root.putChild(b"_vtasksim", ControlResource(runtime, control_token))
         simulator = runtime.simulator
+        ui = build_ui(simulator, token=control_token, request_log=runtime.requests)
+        runtime.listeners.append(ui.feed.switch)
     else:
         assert simulator is not None, "a simulator or a runtime"
         sdk = SdkResource(simulator, documents or ServiceDocuments(vim_types()))
+        ui = build_ui(simulator)
     root.putChild(b"sdk", sdk)
+    root.putChild(b"ui", ui)
     site = VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)
     if runtime is not None:  # a fixture loaded later brings its own limit
         runtime.listeners.append(lambda loaded: setattr(site, "max_body_bytes", loaded.settings.max_body_bytes))
