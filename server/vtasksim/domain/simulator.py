@@ -112,7 +112,7 @@ class Simulator:
         task_retention = Retention(self.settings.task_max_age, limit=self.settings.history_limit)
         self.task_history = TaskHistory(
             self.registry, clock, self.changes, task_retention, lambda: self.task_manager.maxCollector,
-            on_expired=self.task_manager.task_expired,
+            on_expired=self._task_expired,
         )  # fmt: skip
         event_retention = Retention(limit=self.settings.history_limit)
         self.event_manager = self.add(EventManager(self.registry, clock, self.changes, event_retention, ROOT_FOLDER))
@@ -207,6 +207,11 @@ class Simulator:
         self.task_history.add(task)
         self.event_manager.record_task_created(task)
         return task
+
+    def _task_expired(self, task: Task) -> None:
+        for playback in self.playbacks.pop(task.ref.value, ()):
+            playback.stop()  # what a gone task's timeline still had to do goes with it
+        self.task_manager.task_expired(task)
 
     def play(self, task: Task, timeline: Timeline) -> Playback:
         """Play ``timeline`` on ``task``, its offsets counted from now (``at`` ones from the start)."""
