@@ -1,6 +1,6 @@
 """docs/fixtures.md documents every field the fixture loader accepts, and its examples load.
 
-When this fails after adding a field to app/fixtures.py: document the field in docs/fixtures.md,
+When this fails after adding a field to the fixture schema (app/fixture_schema.py): document the field in docs/fixtures.md,
 in its section's table (TEAM.md: whoever adds a fixture field documents it there).
 """
 
@@ -11,22 +11,26 @@ from pathlib import Path
 
 import pytest
 
-from vtasksim.app import fixture_faults, fixture_timelines, fixtures
+from vtasksim.app.fixture_schema import fixture_schema
 from vtasksim.app.fixtures import load_fixture_text
 from vtasksim.domain.clock import ManualClock
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fixtures.md"
 TEXT = DOC.read_text("utf-8")
 
+SCHEMA = fixture_schema()
+DEFS = SCHEMA["$defs"]
+
+# The fields the loader accepts are the fixture schema's (the loader checks it first).
 FIELDS = {
-    "top level": fixtures._TOP_LEVEL,
-    "settings": fixtures._SETTINGS,
-    "objects": fixtures._OBJECT_FIELDS,
-    "tasks": tuple(name for name in fixtures._TASK if name != "task"),  # the MoRef comes from key
-    "users": fixtures._USER,
-    "extensions": fixtures._EXTENSION,
-    "timeline steps": fixture_timelines._STEP,
-    "faultRules": fixture_faults._RULE,
+    "top level": tuple(SCHEMA["properties"]),
+    "settings": tuple(SCHEMA["properties"]["settings"]["properties"]),
+    "objects": tuple(DEFS["object"]["properties"]),
+    "tasks": tuple(name for name in DEFS["task"]["properties"] if name != "task"),  # the MoRef comes from key
+    "users": tuple(DEFS["user"]["properties"]),
+    "extensions": tuple(DEFS["extension"]["properties"]),
+    "timeline steps": tuple(DEFS["step"]["properties"]),
+    "faultRules": tuple(DEFS["faultRule"]["properties"]),
 }
 
 
