@@ -1,6 +1,6 @@
 """docs/fixtures.md documents every field the fixture loader accepts, and its examples load.
 
-When this fails after adding a field to app/fixtures.py: document the field in docs/fixtures.md,
+When this fails after adding a field to the fixture schema (app/fixture_schema.py): document the field in docs/fixtures.md,
 in its section's table (TEAM.md: whoever adds a fixture field documents it there).
 """
 
@@ -11,22 +11,30 @@ from pathlib import Path
 
 import pytest
 
-from vtasksim.app import fixture_faults, fixture_timelines, fixtures
+from vtasksim.app.fixture_schema import fixture_schema
 from vtasksim.app.fixtures import load_fixture_text
 from vtasksim.domain.clock import ManualClock
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "fixtures.md"
 TEXT = DOC.read_text("utf-8")
 
+def _fields(schema: dict) -> tuple[str, ...]:
+    return tuple(schema.get("properties", {}))
+
+
+# The fields the loader accepts are the fixture schema's (app/fixture_schema.py): the loader checks
+# every fixture against it first.
+SCHEMA = fixture_schema()
+DEFINITIONS = SCHEMA["$defs"]
 FIELDS = {
-    "top level": fixtures._TOP_LEVEL,
-    "settings": fixtures._SETTINGS,
-    "objects": fixtures._OBJECT_FIELDS,
-    "tasks": tuple(name for name in fixtures._TASK if name != "task"),  # the MoRef comes from key
-    "users": fixtures._USER,
-    "extensions": fixtures._EXTENSION,
-    "timeline steps": fixture_timelines._STEP,
-    "faultRules": fixture_faults._RULE,
+    "top level": _fields(SCHEMA),
+    "settings": _fields(SCHEMA["properties"]["settings"]),
+    "objects": _fields(DEFINITIONS["object"]),
+    "tasks": tuple(name for name in _fields(DEFINITIONS["task"]) if name != "task"),  # the MoRef comes from key
+    "users": _fields(DEFINITIONS["user"]),
+    "extensions": _fields(DEFINITIONS["extension"]),
+    "timeline steps": _fields(DEFINITIONS["step"]),
+    "faultRules": _fields(DEFINITIONS["faultRule"]),
 }
 
 
