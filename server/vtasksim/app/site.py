@@ -16,7 +16,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
 from vtasksim.app.channel import VimChannel, VimRequest
-from vtasksim.app.request_log import RequestLog, RequestRecord
+from vtasksim.app.request_log import RequestLog, RequestRecord, without_secrets
 from vtasksim.domain.faults import InvalidRequest, MethodFault
 from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.simulator import Simulator
@@ -148,7 +148,7 @@ class SdkResource(Resource):
     def _answer(self, ctx: Any, request: Request) -> bytes:
         if ctx.out_error is None and ctx.in_error is not None:
             ctx.out_error = ctx.in_error
-        request_body = ctx.in_string[0] if self._requests is not None and self._requests.bodies else None
+        request_body = without_secrets(ctx.in_string[0]) if self._requests is not None and self._requests.bodies else None
         self._transport.get_out_string(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
@@ -195,7 +195,7 @@ class SdkResource(Resource):
             fault_message=fault.message if fault is not None else None,
             latency_ms=(time.perf_counter() - started) * 1000.0,
             status=status, request_body=request_body,
-            response_body=response_body if self._requests.bodies else None,
+            response_body=without_secrets(response_body) if self._requests.bodies and response_body else None,
             note=None if rule is None else f"{'dropped by ' if rule.drop else ''}fault rule {rule.id}",
         ))  # fmt: skip
 
