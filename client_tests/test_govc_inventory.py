@@ -7,26 +7,19 @@ the server ``make run`` starts; every value it prints is checked against what th
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from typing import Callable, Iterator
 
 import pytest
 
 from inventory_fixture import DATASTORES, DEFAULT_FIXTURE, HOSTS, NETWORKS, VMS
-from running_server import RunningServer, start_server
-
-
-def govc_path() -> str:
-    found = os.environ.get("GOVC") or shutil.which("govc")
-    if not found or not os.access(found, os.X_OK):
-        pytest.skip("govc not found: set GOVC to its path or put govc on PATH")
-    return found
+from running_server import start_server
+from tools import find_tool
 
 
 @pytest.fixture(scope="module")
 def govc() -> Iterator[Callable[..., list[str]]]:
-    path = govc_path()
+    path = find_tool("govc")
     server = start_server(DEFAULT_FIXTURE)
     env = dict(os.environ, GOVC_URL=f"http://user:pass@{server.host}:{server.port}/sdk", GOVC_INSECURE="1",
                GOVC_PERSIST_SESSION="false")  # fmt: skip

@@ -146,7 +146,7 @@ def test_latest_page_defaults_to_ten_tasks(si: vim.ServiceInstance) -> None:
 # TaskFilterSpec, field by field
 
 
-def test_filter_by_entity_recursion_self(si: vim.ServiceInstance) -> None:
+def test_filter_by_entity_recursion_self_children_all(si: vim.ServiceInstance) -> None:
     other = vm(si, "vm-43")
     mine = create(si, other).key
     found = keys_of(si, entity=vim.TaskFilterSpec.ByEntity(entity=other, recursion="self"))
@@ -154,7 +154,14 @@ def test_filter_by_entity_recursion_self(si: vim.ServiceInstance) -> None:
     content = si.RetrieveContent()
     on_root = create(si, content.rootFolder).key
     assert keys_of(si, entity=vim.TaskFilterSpec.ByEntity(entity=content.rootFolder, recursion="self")) == [on_root]
-    assert on_root not in keys_of(si, entity=vim.TaskFilterSpec.ByEntity(entity=content.rootFolder, recursion="children"))
+    below_root = keys_of(si, entity=vim.TaskFilterSpec.ByEntity(entity=content.rootFolder, recursion="children"))
+    assert on_root not in below_root and mine in below_root
+    datacenter = vim.Datacenter("datacenter-2", si._stub)
+    on_datacenter = create(si, datacenter).key
+    by_datacenter = lambda recursion: keys_of(si, entity=vim.TaskFilterSpec.ByEntity(entity=datacenter, recursion=recursion))  # noqa: E731
+    assert on_datacenter not in by_datacenter("children") and {mine, "task-1"} <= set(by_datacenter("children"))
+    assert set(by_datacenter("all")) == set(by_datacenter("children")) | {on_datacenter}
+    assert set(keys_of(si, entity=vim.TaskFilterSpec.ByEntity(entity=content.rootFolder, recursion="all"))) == set(keys_of(si))
 
 
 def test_filter_by_time_queued_started_and_completed(si: vim.ServiceInstance) -> None:
@@ -333,4 +340,25 @@ def test_completed_tasks_beyond_the_history_limit_leave_the_server(start) -> Non
         vim.Task(done[0], si._stub).info
     assert vim.Task(done[2], si._stub).info.state == "success"
     assert keys_of(si) == done[1:]
+    Disconnect(si)
+
+
+def test_a_vms_task_event_names_its_host_cluster_and_datacenter(start) -> None:
+    """On the default fixture's inventory: web-01 runs on esx-01 in Cluster-01 of DC-Lab."""
+    from running_server import REPO
+
+    server = start((REPO / "fixtures" / "default.yaml").read_text())
+    si = smart_connect(server, "alice", "x")
+    content = si.RetrieveContent()
+    web01 = content.searchIndex.FindByInventoryPath("DC-Lab/vm/Web/web-01")
+    info = content.taskManager.CreateTask(obj=web01, taskTypeId=TASK_TYPE, initiatedBy="alice", cancelable=False)
+    (event,) = content.eventManager.QueryEvents(vim.event.EventFilterSpec(eventChainId=info.eventChainId))
+    assert (event.vm.name, event.host.name, event.computeResource.name, event.datacenter.name) == (
+        "web-01", web01.runtime.host.name, web01.runtime.host.parent.name, "DC-Lab"
+    )
+    assert (web01.runtime.host.name, web01.runtime.host.parent.name) == ("esx-01.lab.local", "Cluster-01")
+    folder_events = content.eventManager.QueryEvents(
+        vim.event.EventFilterSpec(entity=vim.event.EventFilterSpec.ByEntity(entity=web01.parent, recursion="children"))
+    )
+    assert event.key in [e.key for e in folder_events]
     Disconnect(si)

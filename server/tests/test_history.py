@@ -395,3 +395,17 @@ def test_event_history_collector_pages_and_delayed_init(lab: Lab) -> None:
     assert not delayed.initialized and delayed.latestPage == []
     assert [e.info.key for e in delayed.read_next_events(10)] == [t.info.key for t in created]
     assert delayed.initialized and len(delayed.latestPage.value) == 3
+
+
+def test_a_fixtures_tasks_are_created_in_queue_order_so_event_keys_follow_time() -> None:
+    from vtasksim.app.fixtures import load_fixture_text
+
+    text = """\
+objects: [{type: VirtualMachine, value: vm-42, name: web-01}]
+tasks:
+  - {key: task-2, descriptionId: b, entity: {type: VirtualMachine, value: vm-42}, queueTime: 2025-12-31T23:00:00Z}
+  - {key: task-1, descriptionId: a, entity: {type: VirtualMachine, value: vm-42}, queueTime: 2025-12-31T22:00:00Z}
+"""
+    sim = load_fixture_text(text, "test.yaml", ManualClock())
+    events = sim.event_manager.query_events(EventFilterSpec())
+    assert [(e.key, e.info.key) for e in events] == [(2, "task-2"), (1, "task-1")]

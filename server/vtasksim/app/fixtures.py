@@ -216,7 +216,8 @@ def load_fixture_document_text(
         simulator.fault_rules.add(rule)
     simulator.task_type_timelines = read_timelines_by_type(top.get("timelines"))
     timelines = [read_timeline(task.timeline) if task.timeline is not None else None for task in tasks]
-    for task, timeline in zip(tasks, timelines):
+    # In the order they were queued, as a vCenter created them: their events' keys follow that order.
+    for task, timeline in sorted(zip(tasks, timelines), key=lambda pair: pair[0].info.queueTime):
         added = simulator.add_task(task.info, simulator.task_behaviour(cancel_delay=task.cancel_delay))
         if task.custom_values is not None:
             custom_values(task.custom_values, task.info.task, simulator)

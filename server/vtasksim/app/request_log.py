@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any, Callable, Iterator
 
-from vtasksim.app.vim_json import iso, moref_json
+from vtasksim.app.vim_json import iso, moref_json, to_json
 from vtasksim.domain.vmodl import MoRef
 
 log = logging.getLogger("vtasksim.requests")
@@ -46,6 +46,8 @@ class RequestRecord:
     response_body: bytes | None = None
     #: Why the record is unusual: ``injected`` (a fault rule answered), ``dropped`` (the rule hung up).
     note: str | None = None
+    #: The arguments but ``_this``, by name, as the call read them (:mod:`vtasksim.app.call_arguments`).
+    arguments: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -60,6 +62,8 @@ class RequestRecord:
         }
         if self.note is not None:
             record["note"] = self.note
+        if self.arguments is not None:
+            record["arguments"] = to_json(self.arguments)
         if self.request_body is not None:
             record["requestBody"] = self.request_body.decode("utf-8", "replace")
         if self.response_body is not None:

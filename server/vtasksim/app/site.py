@@ -15,8 +15,10 @@ from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
+from vtasksim.app.call_arguments import arguments_of
 from vtasksim.app.channel import VimChannel, VimRequest
 from vtasksim.app.request_log import RequestLog, RequestRecord, without_secrets
+from vtasksim.app.ui import build_ui
 from vtasksim.domain.faults import InvalidRequest, MethodFault
 from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.simulator import Simulator
@@ -190,7 +192,7 @@ class SdkResource(Resource):
         self._requests.add(RequestRecord(
             id=self._requests.next_id(), time=arrived,
             user=session.info.userName if session is not None else None,
-            method=_method_of(ctx), this=_this_of(ctx),
+            method=_method_of(ctx), this=_this_of(ctx), arguments=arguments_of(ctx),
             fault_type=fault.vim_type if fault is not None else None,
             fault_message=fault.message if fault is not None else None,
             latency_ms=(time.perf_counter() - started) * 1000.0,
@@ -249,7 +251,7 @@ class VimSite(Site):
 
 
 class Root(NotFound):
-    """``/``: only ``/sdk`` lives here."""
+    """``/``: ``/sdk`` and the task view ``/ui`` live here."""
 
     isLeaf = False
 
@@ -275,10 +277,14 @@ def build_site(
         runtime.listeners.append(lambda loaded: setattr(sdk.application, "simulator", loaded))
         root.putChild(b"_vtasksim", ControlResource(runtime, control_token))
         simulator = runtime.simulator
+        ui = build_ui(simulator, token=control_token, request_log=runtime.requests)
+        runtime.listeners.append(ui.feed.switch)
     else:
         assert simulator is not None, "a simulator or a runtime"
         sdk = SdkResource(simulator, documents or ServiceDocuments(vim_types()))
+        ui = build_ui(simulator)
     root.putChild(b"sdk", sdk)
+    root.putChild(b"ui", ui)
     site = VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)
     if runtime is not None:  # a fixture loaded later brings its own limit
         runtime.listeners.append(lambda loaded: setattr(site, "max_body_bytes", loaded.settings.max_body_bytes))

@@ -14,14 +14,18 @@ T = TypeVar("T", bound=ManagedObject)
 class Registry:
     def __init__(self) -> None:
         self._objects: dict[MoRef, ManagedObject] = {}
+        #: Counts additions and removals: a reader can tell the membership changed without comparing.
+        self.generation = 0
 
     def add(self, obj: ManagedObject) -> None:
         if obj.ref in self._objects:
             raise ValueError(f"duplicate managed object {obj.ref}")
         self._objects[obj.ref] = obj
+        self.generation += 1
 
     def remove(self, ref: MoRef) -> None:
-        self._objects.pop(ref, None)
+        if self._objects.pop(ref, None) is not None:
+            self.generation += 1
 
     def find(self, ref: MoRef) -> ManagedObject | None:
         return self._objects.get(ref)

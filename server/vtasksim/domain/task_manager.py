@@ -123,8 +123,11 @@ class TaskManager(ManagedObject):
         return self._simulator.task_history.create_collector(session, spec)
 
     def task_expired(self, task: Task) -> None:
-        """A task left the history (task.maxAge, or the retention limit): it leaves recentTask too."""
+        """A task left the history (task.maxAge, or the retention limit): it leaves recentTask too,
+        the manager's and its entity's."""
         self._changed("recentTask")
+        if task.info.entity is not None:
+            self._simulator.changes.publish(task.info.entity, ("recentTask",))
 
     def _parent(self, parent_task_key: str | None) -> TaskInfo | None:
         if parent_task_key is None:

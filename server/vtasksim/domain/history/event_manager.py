@@ -19,7 +19,7 @@ from vtasksim.domain.changes import ChangeFeed
 from vtasksim.domain.clock import Clock
 from vtasksim.domain.history.event_filter import EventFilterSpec, check_event_filter, event_matches
 from vtasksim.domain.history.event_history_collector import EventHistoryCollector, without_message
-from vtasksim.domain.history.events import ARGUMENT_OF_TYPE, DatacenterEventArgument, Event, TaskEvent, event_description
+from vtasksim.domain.history.events import ARGUMENT_OF_TYPE, Event, TaskEvent, event_description
 from vtasksim.domain.history.history_collector import DEFAULT_PAGE_SIZE, Collectors, HistoryCollector, SortKey
 from vtasksim.domain.history.lineage import ancestors
 from vtasksim.domain.history.retention import Retention
@@ -84,17 +84,25 @@ class EventManager(ManagedObject):
         return event
 
     def _arguments(self, entity: MoRef | None) -> dict[str, Any]:
-        """The event's entity arguments: the entity itself (by its type) and its datacenter."""
+        """The event's entity arguments, as vCenter fills them: the entity itself (by its type);
+        for a VM also the host it runs on, and for a host its compute resource; the datacenter."""
         if entity is None:
             return {}
+        related = [entity]
+        host = getattr(self._registry.find(entity), "host", None) if entity.type == "VirtualMachine" else None
+        if isinstance(host, MoRef):
+            related.append(host)
+        if related[-1].type == "HostSystem":
+            compute = getattr(self._registry.find(related[-1]), "parent", None)
+            if isinstance(compute, MoRef) and compute.type in ("ComputeResource", "ClusterComputeResource"):
+                related.append(compute)
+        related.extend(ref for ref in ancestors(self._registry, entity) if ref.type == "Datacenter")
         arguments: dict[str, Any] = {}
-        known = ARGUMENT_OF_TYPE.get(entity.type)
-        if known is not None:
-            field_name, argument, ref_field = known
-            arguments[field_name] = argument(name=self._name(entity), **{ref_field: entity})
-        datacenter = next((ref for ref in ancestors(self._registry, entity) if ref.type == "Datacenter"), None)
-        if datacenter is not None:
-            arguments["datacenter"] = DatacenterEventArgument(name=self._name(datacenter), datacenter=datacenter)
+        for ref in related:
+            known = ARGUMENT_OF_TYPE.get(ref.type)
+            if known is not None:
+                field_name, argument, ref_field = known
+                arguments.setdefault(field_name, argument(name=self._name(ref), **{ref_field: ref}))
         return arguments
 
     def _name(self, ref: MoRef) -> str:

@@ -1,0 +1,64 @@
+"""A vim call's arguments as the request log keeps them: by name, readable, never a password.
+
+Most arguments arrive decoded (a MoRef, a string, a number); those the wire hands over as XML
+(a PropertyFilterSpec, a stored fault, an anyType result, a LocalizableMessage) become the
+JSON-like shape of vim_json: a dict of child names with ``_type`` from ``xsi:type``, a MoRef as
+``{"type", "value"}``, a primitive as its text. A huge one is cut to its first characters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from vtasksim.wire.namespaces import XSI_TYPE, local_name
+
+#: What the log keeps of a password argument (Login's) or a session id (SessionIsActive's, another
+#: session's cookie): anyone who may read /_vtasksim/ reads the log.
+HIDDEN = "(hidden)"
+#: An XML argument with more elements than this is kept as the start of its text instead.
+ELEMENT_LIMIT = 200
+TEXT_LIMIT = 400
+
+
+def arguments_of(ctx: Any) -> dict[str, Any] | None:
+    """The arguments a call read, but ``_this``, by their vim names; None before they were read."""
+    if ctx is None or ctx.descriptor is None or not ctx.in_object:
+        return None
+    names = ctx.descriptor.in_message._type_info
+    return {
+        name: HIDDEN if "password" in name.lower() or name.lower() == "sessionid" else _value(value)
+        for name, value in zip(names, ctx.in_object)
+        if name != "_this" and value is not None
+    }
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_value(item) for item in value]
+    if isinstance(value, etree._Element):
+        if sum(1 for _ in value.iter()) > ELEMENT_LIMIT:
+            text = etree.tostring(value, encoding="unicode", with_tail=False)
+            return text[: TEXT_LIMIT - 1] + "…"
+        return _element(value)
+    return value
+
+
+def _element(element: etree._Element) -> Any:
+    children = [child for child in element if isinstance(child.tag, str)]
+    declared = element.get(XSI_TYPE)
+    if not children:
+        text = element.text or ""
+        if element.get("type") is not None:
+            return {"type": element.get("type"), "value": text}  # a MoRef
+        return text
+    fields: dict[str, Any] = {"_type": declared.rpartition(":")[2]} if declared else {}
+    for child in children:
+        name, value = local_name(child.tag), _element(child)
+        if name in fields:
+            previous = fields[name]
+            fields[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            fields[name] = value
+    return fields
