@@ -31,10 +31,12 @@ bench: $(INSTALLED)
 schema: $(INSTALLED)
 	$(BIN)/python -m vtasksim.tools.gen_schema
 
-# fixtures/ is canonical; the package carries the same bytes (a test checks they match).
-fixtures:
+# fixtures/ is canonical; the package carries the same bytes (a test checks they match), and
+# the fixture schema editors validate them with (fixture.schema.json, from `vtasksim schema`).
+fixtures: $(INSTALLED)
+	$(BIN)/vtasksim schema > fixtures/fixture.schema.json
 	rm -f server/vtasksim/fixtures/*.yaml
-	cp fixtures/*.yaml server/vtasksim/fixtures/
+	cp fixtures/*.yaml fixtures/fixture.schema.json server/vtasksim/fixtures/
 
 # Re-pin every dependency to what is installed now (after changing pyproject.toml's ranges).
 constraints: $(INSTALLED)

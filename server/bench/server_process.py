@@ -1,7 +1,7 @@
-"""Start ``vtasksim serve`` as a user would, and read its CPU time and memory from /proc.
+"""Start ``vtasksim serve`` (or govmomi's vcsim) as a user would, and read its CPU time and memory from /proc.
 
-The server prints ``vtasksim listening on http://HOST:PORT/sdk`` once it is ready; we wait for
-that line and talk to the address it names.
+vtasksim prints ``vtasksim listening on http://HOST:PORT/sdk`` once it is ready, vcsim a
+``GOVC_URL=...`` line; we wait for that line and talk to the address it names.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 120.0  # a 20,000-task fixture takes a while to load
 _LISTENING = re.compile(r"^vtasksim listening on http://(\S+):(\d+)/sdk$")
+_VCSIM_URL = re.compile(r"GOVC_URL=http://[^@]*@([^:/]+):(\d+)/sdk")
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -29,6 +31,7 @@ class ServerProcess:
     process: subprocess.Popen
     started_in: float
     output: list[str] = field(default_factory=list)
+    name: str = "vtasksim"
 
     @property
     def pid(self) -> int:
@@ -51,11 +54,22 @@ class ServerProcess:
                 self.process.wait()
 
 
-def start_server(fixture: Path, profile_to: Path | None = None) -> ServerProcess:
+def start_server(fixture: Path, profile_to: Path | None = None, extra: Sequence[str] = ()) -> ServerProcess:
     """Start the server on a free loopback port; ``profile_to`` runs it under cProfile."""
     profiler = ["-m", "cProfile", "-o", str(profile_to)] if profile_to else []
-    command = [sys.executable, *profiler, "-m", "vtasksim", "serve", "--port", "0", "--fixtures", str(fixture)]
+    command = [sys.executable, *profiler, "-m", "vtasksim", "serve", "--port", "0", "--fixtures", str(fixture), *extra]
     env = dict(os.environ, PYTHONPATH=str(REPO / "server"), PYTHONUNBUFFERED="1")
+    return start_process(command, _LISTENING, env, "vtasksim")
+
+
+def start_vcsim(executable: Path) -> ServerProcess:
+    """govmomi's vcsim on a free loopback port, plain HTTP; it names its port in a GOVC_URL line."""
+    command = [str(executable), "-l", "127.0.0.1:0", "-tls=false"]
+    return start_process(command, _VCSIM_URL, dict(os.environ), "vcsim")
+
+
+def start_process(command: Sequence[str], ready_line: re.Pattern, env: dict[str, str], name: str) -> ServerProcess:
+    """Start a server and wait for the line that says where it listens (groups: host, port)."""
     began = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
     lines: list[str] = []
@@ -66,7 +80,7 @@ def start_server(fixture: Path, profile_to: Path | None = None) -> ServerProcess
         assert process.stdout is not None
         for line in process.stdout:  # keep draining so that the server never blocks on a full pipe
             lines.append(line.rstrip("\n"))
-            match = _LISTENING.match(line.strip())
+            match = ready_line.search(line.strip())
             if match and not ready.is_set():
                 address["listening"] = (match.group(1).strip("[]"), int(match.group(2)))
                 ready.set()
@@ -77,9 +91,9 @@ def start_server(fixture: Path, profile_to: Path | None = None) -> ServerProcess
     if "listening" not in address:
         process.kill()
         process.wait()
-        raise RuntimeError("vtasksim did not start:\n" + "\n".join(lines[-40:]))
+        raise RuntimeError(f"{name} did not start:\n" + "\n".join(lines[-40:]))
     host, port = address["listening"]
-    return ServerProcess(host, port, process, time.monotonic() - began, lines)
+    return ServerProcess(host, port, process, time.monotonic() - began, lines, name)
 
 
 def process_cpu_seconds(pid: int) -> float:

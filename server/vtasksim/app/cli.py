@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from vtasksim import __version__
+from vtasksim.app.check_command import add_schema_commands
 from vtasksim.app.bundled import DEFAULT, add_fixtures_command, bundled_fixture, source_name
 from vtasksim.app.runtime import CLOCK_MODES, FixtureSource
 from vtasksim.domain.simulator import COMPAT_MODES
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--trace", type=Path, default=None, metavar="FILE", help="append every vim call to FILE as a JSON line (time, user, method, MoRef, fault, latency)")
     serve.add_argument("--trace-bodies", action="store_true", help="with --trace: the request and response bodies too")
     add_fixtures_command(commands)
+    add_schema_commands(commands)
     return parser
 
 

@@ -24,9 +24,7 @@ from vtasksim.app.durations import parse_duration
 from vtasksim.domain.scenarios.timeline import Action, Cancel, SetDescription, SetProgress, SetState, Step, Timeline, ramp
 from vtasksim.domain.task import TaskState
 
-_STEP = ("after", "at", "state", "result", "error", "progress", "description", "cancel")
 _ACTIONS = ("state", "progress", "description", "cancel")
-_RAMP = ("from", "to", "over", "every")
 
 
 def read_timeline(at: "f._At") -> Timeline:
@@ -48,7 +46,7 @@ def read_timelines_by_type(at: "f._At | None") -> dict[str, Timeline]:
 
 
 def read_step(at: "f._At") -> list[Step]:
-    found = f._fields(at, _STEP)
+    found = f._fields(at, None)  # names and types: the fixture schema's step
     if "after" in found and "at" in found:
         raise found["at"].fail("a step happens after (from the task's creation) or at (from the server's start), not both")
     offset_at = found.get("after") or found.get("at")
@@ -91,7 +89,7 @@ def _check_companions(found: dict[str, "f._At"], action: str) -> None:
 
 
 def _ramp(at: "f._At", offset: float, from_start: bool) -> list[Step]:
-    found = f._fields(at, _RAMP, required=("from", "to", "over"))
+    found = f._fields(at, None)
     start, end = (f._int(found[name], 0, 100) for name in ("from", "to"))
     over = read_duration(found["over"])
     every = read_duration(found["every"]) if "every" in found else 1.0

@@ -5,6 +5,12 @@ A fixture error stops the server before it listens, so every error names the fil
 queued, running, success, error``. To know every value's line the document is *composed* (PyYAML
 nodes keep their marks) and each scalar is constructed by hand, never loaded as a plain dict.
 
+The structure (sections, field names, required fields, types, enums, ranges) is the fixture
+schema's (``fixture_schema.py``, printed by ``vtasksim schema``), checked first, with the same
+sentences, by ``fixture_validation.py``. The readers here check what depends on more than one
+value: references to declared objects, a fault's fields by its vim type, times in order, a
+state and its result or error.
+
 Decisions a fixture writer should know (each mirrors what a vCenter does, or keeps a fixture
 coherent so that a client never sees a TaskInfo a vCenter could not produce):
 
@@ -43,7 +49,6 @@ then only fields that differ from the defaults win. A task's own ``cancelDelay``
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timezone
@@ -53,13 +58,14 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from vtasksim.app.fixture_validation import schema_error, suggest as _suggest
 from vtasksim.domain import faults as domain_faults
 from vtasksim.domain.authorization import ROLES, User, user_with_privileges, user_with_role
 from vtasksim.domain.clock import Clock
 from vtasksim.domain.extension_manager import Description, Extension, ExtensionTaskTypeInfo
 from vtasksim.domain.managed_object import InventoryObject
 from vtasksim.domain.registry import Registry
-from vtasksim.domain.simulator import COMPAT_MODES, ROOT_FOLDER, Simulator, SimulatorSettings
+from vtasksim.domain.simulator import ROOT_FOLDER, Simulator, SimulatorSettings
 from vtasksim.domain.task import (
     CANCELED_MESSAGE,
     TaskInfo,
@@ -86,14 +92,6 @@ SettingsOverrides = Mapping[str, Any] | SimulatorSettings
 #: vCenter's system roles, as the domain defines them.
 SYSTEM_ROLES = tuple(ROLES)
 
-_TOP_LEVEL = ("settings", "objects", "tasks", "users", "extensions", "timelines", "faultRules")
-_SETTINGS = ("cancelDelay", "compat", "sessionTimeout", "taskMaxAge", "historyLimit", "maxBodyBytes", "maxArrayItems")
-_OBJECT = ("type", "value", "name")
-_OBJECT_FIELDS = _OBJECT + ("parent", "properties", "customValues")  # the inventory's: see inventory_fixture
-# TaskInfo's fields (``task`` only to say it comes from ``key``) and the per-task simulator setting.
-_TASK = TaskInfo.WIRE_ORDER + ("cancelDelay", "timeline", "customValues")
-_USER = ("name", "password", "role", "privileges")
-_EXTENSION = ("key", "description", "taskList")
 # Each TaskReason type: its class, its fields, and the ones a fixture must give (vim requires the
 # names too, but those default to the named objects' names).
 _REASONS: dict[str, tuple[type[TaskReason], tuple[str, ...], tuple[str, ...]]] = {
@@ -104,8 +102,6 @@ _REASONS: dict[str, tuple[type[TaskReason], tuple[str, ...], tuple[str, ...]]] =
 }
 _REASON_REFERENCES = ("alarm", "entity", "scheduledTask")
 _TYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-_METHOD_NAME = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
-_PRIVILEGE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)+$")
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -192,7 +188,8 @@ def load_fixture_document_text(
     text: str, source: str, clock: Clock, overrides: SettingsOverrides | None = None
 ) -> Fixture:
     root = _At(_compose(text, source), "", _Context(source, clock))
-    top = _fields(root, _TOP_LEVEL) if root.node is not None else {}
+    _check_schema(root)
+    top = _fields(root, None) if root.node is not None else {}
     users, extensions = _users(top.get("users")), _extensions(top.get("extensions"))
     simulator = Simulator(
         clock,
@@ -224,6 +221,13 @@ def load_fixture_document_text(
         if timeline is not None:
             simulator.play(added, timeline)
     return Fixture(simulator, users, extensions)
+
+
+def _check_schema(root: _At) -> None:
+    """The schema carries the structure (fields, types, enums); the readers below the rest."""
+    error = schema_error(root.node)
+    if error is not None:
+        raise FixtureError(root.context.source, error.line, error.path or None, error.message)
 
 
 # Where a value sits, and reading scalars
@@ -318,20 +322,6 @@ def _fields(at: _At, allowed: Sequence[str] | None, required: Sequence[str] = ()
     return present
 
 
-def _suggest(name: str, allowed: Sequence[str]) -> str:
-    """``; did you mean 'descriptionId'?`` or, for a short list, every allowed name."""
-    by_case = {option.lower(): option for option in allowed}
-    if name.lower() in by_case:
-        close = [by_case[name.lower()]]
-    else:
-        close = difflib.get_close_matches(name, allowed, 1, cutoff=0.75)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    if len(allowed) <= 6 or allowed is _TOP_LEVEL:  # the sections are few enough to name them all
-        return f"; one of {', '.join(allowed)}"
-    return ""
-
-
 def _items(at: _At | None) -> list[_At]:
     if _is_null(at):
         return []
@@ -394,12 +384,7 @@ def _bool(at: _At) -> bool:
 
 
 def _seconds(at: _At) -> float:
-    value = _scalar(at)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise at.fail(f"expected a number of seconds, got {_describe(at)}")
-    if value < 0:
-        raise at.fail(f"must not be negative, got {value}")
-    return float(value)
+    return float(_scalar(at))  # a number, not negative: the schema's
 
 
 def _timestamp(at: _At) -> datetime:
@@ -436,13 +421,13 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
     values: dict[str, Any] = {}
     if not _is_null(at):
         assert at is not None
-        found = _fields(at, _SETTINGS)
+        found = _fields(at, None)
         if "cancelDelay" in found:
             values["cancel_delay"] = _seconds(found["cancelDelay"])
         if "compat" in found:
-            values["compat"] = _compat(found["compat"])
+            values["compat"] = _scalar(found["compat"])
         if "sessionTimeout" in found:
-            values["session_timeout"] = _positive_seconds(found["sessionTimeout"])
+            values["session_timeout"] = _seconds(found["sessionTimeout"])
         if "taskMaxAge" in found:
             values["task_max_age"] = _int(found["taskMaxAge"], low=0)  # days, as vCenter's task.maxAge
         if "historyLimit" in found:
@@ -452,20 +437,6 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
                 values[field_name] = _int(found[name], low=1)
     values.update(_override_values(overrides))
     return SimulatorSettings(**values)
-
-
-def _positive_seconds(at: _At) -> float:
-    seconds = _seconds(at)
-    if seconds <= 0:
-        raise at.fail(f"must be more than 0 seconds, not {seconds}")
-    return seconds
-
-
-def _compat(at: _At) -> str:
-    value = _scalar(at)
-    if value not in COMPAT_MODES:
-        raise at.fail(f"unknown compat mode {value!r}; one of {', '.join(COMPAT_MODES)} (or null)")
-    return value
 
 
 def _override_values(overrides: SettingsOverrides | None) -> dict[str, Any]:
@@ -490,7 +461,7 @@ def _add_objects(at: _At | None, simulator: Simulator) -> None:
     lines: dict[MoRef, int] = {}
     declared: list[inventory_fixture.Declared] = []
     for item in _items(at):
-        found = _fields(item, _OBJECT_FIELDS, required=_OBJECT)
+        found = _fields(item, None)
         ref = MoRef(_str(found["type"], _TYPE_NAME, "a vim managed-object type"), _str(found["value"]))
         if ref.type == "Task":
             raise found["type"].fail("tasks are declared under tasks:, not objects:")
@@ -521,7 +492,7 @@ def _task_keys(at: _At | None) -> dict[str, int]:
     """Every task key first, so a MoRef or a parentTaskKey may point at a later task."""
     keys: dict[str, int] = {}
     for item in _items(at):
-        found = _fields(item, _TASK, required=("key", "descriptionId"))
+        found = _fields(item, None)
         key = found["key"]
         value = _str(key)
         if value in keys:
@@ -531,14 +502,14 @@ def _task_keys(at: _At | None) -> dict[str, int]:
 
 
 def _task(at: _At) -> _Task:
-    found = _fields(at, _TASK, required=("key", "descriptionId"))
+    found = _fields(at, None)
     if "task" in found:
         raise found["task"].fail("a task's MoRef is Task:<key>; write key only")
     key = _str(found["key"])
     state = _optional(found, "state", _state, TaskState.queued)
     info = TaskInfo(key=key, task=MoRef("Task", key), queueTime=at.context.clock.now(), state=state)
     info.descriptionId = _str(found["descriptionId"])
-    info.name = _optional(found, "name", lambda a: _str(a, _METHOD_NAME, "a vim method name such as CreateVM_Task"))
+    info.name = _optional(found, "name", _str)
     info.description = _optional(found, "description", _message)
     _read_entity(found, info)
     info.locked = [_object_ref(item) for item in _items(found.get("locked"))]
@@ -562,12 +533,7 @@ def _task(at: _At) -> _Task:
 
 
 def _state(at: _At) -> TaskState:
-    value = _scalar(at)
-    try:
-        return TaskState(value)
-    except ValueError:
-        names = ", ".join(state.value for state in TaskState)
-        raise at.fail(f"unknown state {value!r}; one of {names}") from None
+    return TaskState(_scalar(at))  # one of them: the schema's
 
 
 def _read_entity(found: Mapping[str, _At], info: TaskInfo) -> None:
@@ -748,12 +714,7 @@ def _any_value(at: _At, read_ref: Callable[[_At], MoRef] = _any_ref) -> Any:
 
 
 def _reason(at: _At) -> TaskReason:
-    type_at = _peek(at, "type")
-    if type_at is None:
-        raise at.fail(f"required field is missing; one of {', '.join(_REASONS)}", at.child(at.node, "type").path)
-    name = _str(type_at)
-    if name not in _REASONS:
-        raise type_at.fail(f"unknown reason type {name!r}{_suggest(name, tuple(_REASONS))}")
+    name = _str(_peek(at, "type"))  # one of _REASONS: the schema says so
     cls, names, required = _REASONS[name]
     found = _fields(at, ("type", *names), required=("type", *required))
     values = {
@@ -889,7 +850,7 @@ def _users(at: _At | None) -> tuple[FixtureUser, ...] | None:
         return None
     users: dict[str, tuple[FixtureUser, int]] = {}
     for item in _items(at):
-        found = _fields(item, _USER, required=("name", "password"))
+        found = _fields(item, None)
         name = _str(found["name"])
         if name in users:
             raise found["name"].fail(f"duplicate user {name!r} (first at line {users[name][1]})")
@@ -903,13 +864,9 @@ def _user_rights(item: _At, found: Mapping[str, _At]) -> tuple[str | None, tuple
     if "role" in found and "privileges" in found:
         raise found["privileges"].fail("a user has a role or privileges, not both")
     if "role" in found:
-        role = _str(found["role"])
-        if role not in SYSTEM_ROLES:
-            raise found["role"].fail(f"unknown role {role!r}{_suggest(role, SYSTEM_ROLES)}")
-        return role, None
+        return _str(found["role"]), None  # a system role, and privilege ids below: the schema's
     if "privileges" in found:
-        items = _items(found["privileges"])
-        return None, tuple(_str(p, _PRIVILEGE, "a privilege id such as System.View") for p in items)
+        return None, tuple(_str(p) for p in _items(found["privileges"]))
     role_path = item.child(item.node, "role").path
     raise item.fail(f"a user needs a role ({', '.join(SYSTEM_ROLES)}) or privileges", role_path)
 
@@ -920,7 +877,7 @@ def _extensions(at: _At | None) -> tuple[FixtureExtension, ...] | None:
     extensions: dict[str, tuple[FixtureExtension, int]] = {}
     task_ids: dict[str, int] = {}
     for item in _items(at):
-        found = _fields(item, _EXTENSION, required=("key",))
+        found = _fields(item, None)
         key = _str(found["key"])
         if key in extensions:
             raise found["key"].fail(f"duplicate extension {key!r} (first at line {extensions[key][1]})")
@@ -931,13 +888,13 @@ def _extensions(at: _At | None) -> tuple[FixtureExtension, ...] | None:
 
 
 def _description(at: _At) -> tuple[str, str]:
-    found = _fields(at, ("label", "summary"), required=("label",))
+    found = _fields(at, None)
     label = _text(found["label"])
     return label, _optional(found, "summary", _text, label)
 
 
 def _task_type(at: _At, seen: dict[str, int]) -> str:
-    found = _fields(at, ("taskID",), required=("taskID",))
+    found = _fields(at, None)
     task_id = _str(found["taskID"])
     if task_id in seen:
         raise found["taskID"].fail(f"duplicate taskID {task_id!r} (first at line {seen[task_id]})")

@@ -24,6 +24,7 @@ from vtasksim.domain.scenarios.fault_rules import FaultRule
 from vtasksim.domain.simulator import Simulator
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.application import build_application
+from vtasksim.wire.dispatch import Dispatcher
 from vtasksim.wire.documents import ServiceDocuments
 from vtasksim.wire.encoding import writer_for
 from vtasksim.wire.envelope import CONTENT_TYPE, fault_bytes
@@ -34,7 +35,6 @@ from vtasksim.wire.protocol import VimSoapFault, internal_error, to_vim_fault
 from vtasksim.wire.versions import version_from_soap_action
 
 from spyne.model.fault import Fault as SpyneError  # isort: skip  (after vtasksim.wire's Spyne fixes)
-from spyne.server.twisted.http import TwistedHttpMethodContext, TwistedHttpTransport  # isort: skip
 
 if TYPE_CHECKING:
     from vtasksim.app.runtime import Runtime
@@ -81,15 +81,15 @@ class SdkResource(Resource):
     as its children.
 
     Spyne's own TwistedWebResource hands every answer to a producer that sends it a reactor
-    turn later, in chunks; this one runs Spyne's steps and returns the bytes at once (one write,
-    with Content-Length), and waits only for calls that wait (a PendingReply: WaitForUpdates).
-    Every call answered goes to the request log, when there is one.
+    turn later, in chunks; this one runs the call (wire/dispatch.py) and returns the bytes at
+    once (one write, with Content-Length), and waits only for calls that wait (a PendingReply:
+    WaitForUpdates). Every call answered goes to the request log, when there is one.
     """
 
     def __init__(self, simulator: Simulator, documents: ServiceDocuments, requests: RequestLog | None = None) -> None:
         super().__init__()
         self.application = build_application(simulator)
-        self._transport = TwistedHttpTransport(self.application)
+        self._dispatcher = Dispatcher(self.application)
         self._documents = documents
         self._requests = requests
 
@@ -116,14 +116,8 @@ class SdkResource(Resource):
             return _fault_response(request, fault)
 
     def _call(self, request: Request) -> Any:
-        ctx = TwistedHttpMethodContext(self._transport, request, CONTENT_TYPE)
         request.content.seek(0)
-        ctx.in_string = [request.content.read()]
-        ctx = self._transport.generate_contexts(ctx)[0]
-        if ctx.in_error is None:
-            self._transport.get_in_object(ctx)
-        if ctx.in_error is None:
-            self._transport.get_out_object(ctx)
+        ctx = self._dispatcher.call(request, request.content.read())
         result = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
         if isinstance(result, PendingReply):
             # A client that hangs up stops the wait; its session may wait again later.
@@ -148,16 +142,12 @@ class SdkResource(Resource):
             request.channel.transport.abortConnection()
 
     def _answer(self, ctx: Any, request: Request) -> bytes:
-        if ctx.out_error is None and ctx.in_error is not None:
-            ctx.out_error = ctx.in_error
         request_body = without_secrets(ctx.in_string[0]) if self._requests is not None and self._requests.bodies else None
-        self._transport.get_out_string(ctx)
+        body = self._dispatcher.answer(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
-        body = b"".join(ctx.out_string)
         if self._requests is not None:
             self._record(request, ctx, ctx.out_error, request_body, body)
-        ctx.close()
         return body
 
     def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:

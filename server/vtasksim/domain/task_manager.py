@@ -72,17 +72,28 @@ class TaskManager(ManagedObject):
 
     @property
     def recentTask(self) -> list[MoRef]:
-        horizon = self._simulator.clock.now() - RECENT_WINDOW
-        recent = [task for task in self._tasks() if _is_recent(task.info, horizon)]
-        recent.sort(key=lambda task: task.info.queueTime)
-        return [task.ref for task in recent[-RECENT_LIMIT:]]
+        return self._recent(None)
 
     def recent_tasks_of(self, entity: MoRef) -> list[MoRef]:
         """An entity's ``recentTask``: the part of ``recentTask`` that operates on it."""
+        return self._recent(entity)
+
+    def _recent(self, entity: MoRef | None) -> list[MoRef]:
+        """The newest RECENT_LIMIT recent tasks (of ``entity``), oldest first.
+
+        The history keeps its tasks ordered by queueTime, so this reads from the newest end and
+        stops at the limit, instead of sorting every task the server has at every read.
+        """
         horizon = self._simulator.clock.now() - RECENT_WINDOW
-        recent = [t for t in self._tasks() if t.info.entity == entity and _is_recent(t.info, horizon)]
-        recent.sort(key=lambda task: task.info.queueTime)
-        return [task.ref for task in recent[-RECENT_LIMIT:]]
+        recent: list[MoRef] = []
+        for task in self._simulator.task_history.newest_first():
+            info = task.info
+            if (entity is None or info.entity == entity) and _is_recent(info, horizon):
+                recent.append(task.ref)
+                if len(recent) == RECENT_LIMIT:
+                    break
+        recent.reverse()
+        return recent
 
     def create_task(
         self,
@@ -136,9 +147,6 @@ class TaskManager(ManagedObject):
         if not isinstance(parent, Task):
             raise InvalidArgument("parentTaskKey", f"A specified parameter was not correct: parentTaskKey {parent_task_key!r} names no task.")
         return parent.info
-
-    def _tasks(self) -> list[Task]:
-        return list(self._simulator.task_history.tasks())
 
 
 def _is_recent(info: TaskInfo, horizon) -> bool:

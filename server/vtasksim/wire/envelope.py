@@ -13,54 +13,52 @@ from typing import Any
 from lxml import etree
 
 from vtasksim.domain.faults import MethodFault
-from vtasksim.wire.encoding import Vim25Writer, new_vim_element
-from vtasksim.wire.namespaces import SOAP_ENC, SOAP_ENV, XSD, XSI, XSI_TYPE
+from vtasksim.wire.encoding import Vim25Writer, escape_attribute, escape_text
+from vtasksim.wire.namespaces import SOAP_ENC, SOAP_ENV, VIM25, XSD, XSI
 
 _ENVELOPE_NSMAP = {"soapenc": SOAP_ENC, "soapenv": SOAP_ENV, "xsd": XSD, "xsi": XSI}
-_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
-_BODY = f"{{{SOAP_ENV}}}Body"
-_FAULT = f"{{{SOAP_ENV}}}Fault"
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
-def _envelope() -> tuple[etree._Element, etree._Element]:
-    envelope = etree.Element(_ENVELOPE, nsmap=_ENVELOPE_NSMAP)
-    envelope.text = "\n"
-    body = etree.SubElement(envelope, _BODY)
-    body.tail = "\n"
-    body.text = "\n"
-    return envelope, body
+_HEAD = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n<soapenv:Envelope"
+    + "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in _ENVELOPE_NSMAP.items())
+    + ">\n<soapenv:Body>\n"
+)
+_TAIL = "\n</soapenv:Body>\n</soapenv:Envelope>"
 
 
-def _serialize(envelope: etree._Element) -> bytes:
-    return etree.tostring(envelope, encoding="UTF-8", xml_declaration=True)
+class ResponseXml(str):
+    """A response element (``<OpResponse xmlns="urn:vim25">…``) as text, ready for the envelope."""
 
 
-def response_body(operation: str, writer: Vim25Writer, returnval: Any = None, declared: str = "xsd:anyType") -> etree._Element:
+def response_body(operation: str, writer: Vim25Writer, returnval: Any = None, declared: str = "xsd:anyType") -> ResponseXml:
     """``<OpResponse xmlns="urn:vim25">`` with ``returnval``: a list is repeated returnvals, or
     one ``ArrayOf…`` returnval where the declared type is anyType (Fetch of a list property)."""
-    response = new_vim_element(f"{operation}Response")
-    writer.append(response, "returnval", returnval, declared)
-    return response
+    name = f"{operation}Response"
+    inner = writer.text("returnval", returnval, declared)
+    if not inner:
+        return ResponseXml(f'<{name} xmlns="{VIM25}"/>')
+    return ResponseXml(f'<{name} xmlns="{VIM25}">{inner}</{name}>')
 
 
-def envelope_bytes(payload: etree._Element) -> bytes:
-    envelope, body = _envelope()
-    payload.tail = "\n"
-    body.append(payload)
-    return _serialize(envelope)
+def envelope_bytes(payload: str | etree._Element) -> bytes:
+    """The SOAP envelope around a response element (text, or an lxml element)."""
+    if not isinstance(payload, str):
+        payload = etree.tostring(payload, encoding="unicode")
+    return (_HEAD + payload + _TAIL).encode("utf-8")
 
 
 def fault_bytes(fault: MethodFault, writer: Vim25Writer) -> bytes:
-    envelope, body = _envelope()
-    soap_fault = etree.SubElement(body, _FAULT)
-    soap_fault.tail = "\n"
-    etree.SubElement(soap_fault, "faultcode").text = "ServerFaultCode"
-    etree.SubElement(soap_fault, "faultstring").text = fault.message
-    detail = etree.SubElement(soap_fault, "detail")
-    detail_fault = new_vim_element(f"{fault.vim_type}Fault")
-    detail_fault.set(XSI_TYPE, fault.vim_type)
-    writer.write_fields(detail_fault, fault.as_data())
-    detail.append(detail_fault)
-    return _serialize(envelope)
+    fields = writer.fields_text(fault.as_data())
+    detail_type = escape_attribute(fault.vim_type)
+    detail_name = f"{fault.vim_type}Fault"
+    detail = f'<{detail_name} xmlns="{VIM25}" xsi:type="{detail_type}"'
+    detail += f">{fields}</{detail_name}>" if fields else "/>"
+    return (
+        _HEAD
+        + f"<soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>{escape_text(fault.message)}</faultstring>"
+        + f"<detail>{detail}</detail></soapenv:Fault>"
+        + _TAIL
+    ).encode("utf-8")

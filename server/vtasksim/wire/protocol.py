@@ -109,11 +109,7 @@ class VimSoap11(Soap11):
     def serialize(self, ctx: Any, message: Any) -> None:
         self.event_manager.fire_event("before_serialize", ctx)
         ctx.out_document = None
-        if ctx.out_error is not None:
-            fault = to_vim_fault(ctx.out_error, ctx)
-            ctx.out_string = [fault_bytes(fault, writer_for(vim_types(), api_version(ctx)))]
-        else:
-            ctx.out_string = [envelope_bytes(ctx.out_object[0])]
+        ctx.out_string = [response_bytes(ctx)]
         self.event_manager.fire_event("after_serialize", ctx)
 
     def create_out_string(self, ctx: Any, charset: str | None = None) -> None:
@@ -121,6 +117,14 @@ class VimSoap11(Soap11):
 
     def fault_to_http_response_code(self, fault: Any) -> str:
         return "500 Internal Server Error"
+
+
+def response_bytes(ctx: Any) -> bytes:
+    """The envelope of a call's reply, or of its fault (``out_error``)."""
+    if ctx.out_error is not None:
+        fault = to_vim_fault(ctx.out_error, ctx)
+        return fault_bytes(fault, writer_for(vim_types(), api_version(ctx)))
+    return envelope_bytes(ctx.out_object[0])
 
 
 def to_vim_fault(error: BaseException, ctx: Any) -> MethodFault:

@@ -16,6 +16,7 @@ from vtasksim.app.durations import parse_duration
 from vtasksim.app import fixtures
 from vtasksim.app.fixture_faults import read_fault_rule
 from vtasksim.app.fixture_timelines import read_step, read_timeline
+from vtasksim.app.fixture_validation import schema_error
 from vtasksim.app.fixtures import FixtureError
 from vtasksim.app.runtime import FixtureSource, Runtime
 from vtasksim.app.vim_json import iso, to_json
@@ -139,7 +140,7 @@ def create_task(runtime: Runtime, query: dict[str, str], body: str | None) -> An
         raise ControlError(400, 'obj must be a managed object reference {"type": ..., "value": ...}')
     if not isinstance(found.get("cancelable", False), bool):
         raise ControlError(400, "cancelable must be true or false")
-    timeline = _read(runtime, json.dumps(found["timeline"]), read_timeline, "timeline") if "timeline" in found else None
+    timeline = _read(runtime, json.dumps(found["timeline"]), read_timeline, "timeline", "timeline") if "timeline" in found else None
     simulator = runtime.simulator
     try:
         info = simulator.task_manager.create_task(
@@ -166,7 +167,7 @@ def play_steps(runtime: Runtime, key: str, query: dict[str, str], body: str | No
     except json.JSONDecodeError as error:
         raise ControlError(400, f"the request body is not JSON: {error}") from None
     reader = read_timeline if isinstance(steps, list) else (lambda at: Timeline(tuple(read_step(at))))
-    playback = runtime.simulator.play(task, _read(runtime, body, reader, ""))
+    playback = runtime.simulator.play(task, _read(runtime, body, reader, "", "timeline" if isinstance(steps, list) else "step"))
     refused = next((outcome for outcome in playback.outcomes if outcome.refused is not None), None)
     if refused is not None and refused.refused is not None:
         raise fault_error(refused.refused)
@@ -189,13 +190,18 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
     return answer
 
 
-def _read(runtime: Runtime, text: str, reader: Callable[["fixtures._At"], Any], path: str) -> Any:
-    """JSON read by the fixture's own readers (JSON is YAML): the same checks, the same messages."""
+def _read(runtime: Runtime, text: str, reader: Callable[["fixtures._At"], Any], path: str, definition: str) -> Any:
+    """JSON read as the fixture's ``definition`` (JSON is YAML): the schema, then the fixture's own
+    readers: the same checks, the same messages."""
     simulator = runtime.simulator
     keys = {obj.ref.value: 0 for obj in simulator.registry if isinstance(obj, Task)}
     context = fixtures._Context("request body", simulator.clock, simulator=simulator, task_keys=keys)
     try:
-        return reader(fixtures._At(fixtures._compose(text, "request body"), path, context))
+        node = fixtures._compose(text, "request body")
+        error = schema_error(node, definition)
+        if error is not None:
+            raise FixtureError("request body", error.line, ".".join(filter(None, (path, error.path))) or None, error.message)
+        return reader(fixtures._At(node, path, context))
     except FixtureError as error:
         raise ControlError(400, f"{error.path}: {error.message}" if error.path else error.message) from None
 
@@ -218,7 +224,7 @@ def list_faults(runtime: Runtime, query: dict[str, str], body: str | None) -> An
 def add_fault(runtime: Runtime, query: dict[str, str], body: str | None) -> Answer:
     """A rule, written as in a fixture's ``faultRules``; tried after the rules there are."""
     json_object(body)
-    rule = _read(runtime, body or "", lambda at: read_fault_rule(at, origin="control API"), "")
+    rule = _read(runtime, body or "", lambda at: read_fault_rule(at, origin="control API"), "", "faultRule")
     return 201, rule_json(runtime.simulator.fault_rules.add(rule))
 
 

@@ -8,6 +8,7 @@ task that left is gone from the server: its MoRef answers ManagedObjectNotFound.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import deque
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ class TaskHistory:
         self._on_expired = on_expired
         self._started = clock.now()
         self._entries: dict[MoRef, _Entry] = {}
+        #: Every entry's key, sorted (by queueTime, then arrival): recentTask reads the newest end.
+        self._order: list[SortKey] = []
+        self._by_key: dict[SortKey, _Entry] = {}
         self._completed: deque[_Entry] = deque()
         self._numbers = itertools.count()
         self.collectors: Collectors[Task] = Collectors("TaskHistoryCollector", registry, changes, max_collectors)
@@ -56,6 +60,11 @@ class TaskHistory:
     def add(self, task: Task) -> None:
         entry = _Entry((task.info.queueTime, next(self._numbers)), task)
         self._entries[task.ref] = entry
+        self._by_key[entry.key] = entry
+        if not self._order or self._order[-1] < entry.key:
+            self._order.append(entry.key)  # the usual case: a task made now is the newest
+        else:
+            bisect.insort(self._order, entry.key)
         if task.info.state.completed:
             self._complete(entry)
         self.collectors.offer(entry.key, task)
@@ -66,6 +75,11 @@ class TaskHistory:
 
     def tasks(self) -> Iterator[Task]:
         return (entry.task for entry in self._entries.values())
+
+    def newest_first(self) -> Iterator[Task]:
+        """Every task, the latest queueTime first (of equal ones, the last to arrive first)."""
+        by_key = self._by_key
+        return (by_key[key].task for key in reversed(self._order))
 
     # CreateCollectorForTasks
 
@@ -115,6 +129,8 @@ class TaskHistory:
         task = entry.task
         if self._entries.pop(task.ref, None) is None:
             return
+        del self._by_key[entry.key]
+        del self._order[bisect.bisect_left(self._order, entry.key)]
         self.collectors.forget(entry.key)
         self._registry.remove(task.ref)
         self._changes.publish(task.ref, ())  # filters watching it see it leave
