@@ -9,7 +9,6 @@ be checked.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from datetime import datetime
@@ -20,16 +19,10 @@ import pytest
 import yaml
 
 from running_server import REPO, RunningServer, smart_connect, start_server
+from tools import find_tool
 
 DEFAULT_FIXTURE = REPO / "fixtures" / "default.yaml"
 Govc = Callable[..., str]
-
-
-def govc_path() -> str:
-    found = shutil.which(os.environ.get("GOVC") or "govc")
-    if found is None:
-        pytest.skip("govc not found: set GOVC to its path or put it on PATH")
-    return found
 
 
 def govc_runner(server: RunningServer, home: Path) -> Govc:
@@ -37,7 +30,7 @@ def govc_runner(server: RunningServer, home: Path) -> Govc:
         os.environ, GOVC_URL=f"http://alice:pw@{server.host}:{server.port}/sdk", GOVC_INSECURE="1",
         GOVC_PERSIST_SESSION="false", TZ="UTC", HOME=str(home),
     )  # fmt: skip
-    path = govc_path()
+    path = find_tool("govc")
 
     def run(*args: str) -> str:
         done = subprocess.run([path, *args], env=env, capture_output=True, text=True, timeout=60)
@@ -245,7 +238,7 @@ def test_govc_tasks_f_follows_a_progress_change_made_by_pyvmomi(lab_server: Runn
         os.environ, GOVC_URL=f"http://alice:pw@{lab_server.host}:{lab_server.port}/sdk", GOVC_INSECURE="1",
         GOVC_PERSIST_SESSION="false", TZ="UTC", HOME=str(tmp_path),
     )  # fmt: skip
-    follower = subprocess.Popen([govc_path(), "tasks", "-f"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    follower = subprocess.Popen([find_tool("govc"), "tasks", "-f"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout], daemon=True).start()  # type: ignore[union-attr]
 
@@ -267,3 +260,28 @@ def test_govc_tasks_f_follows_a_progress_change_made_by_pyvmomi(lab_server: Runn
     finally:
         follower.kill()
         follower.wait(10)
+
+
+def readme_govc_examples() -> list[tuple[list[str], list[str]]]:
+    """The ``$ govc …`` commands of the README's history section, each with the lines it shows."""
+    import re
+    import shlex
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Task history and events"):]
+    block = re.search(r"```console\n(.*?)```", section, flags=re.S)
+    assert block is not None
+    examples: list[tuple[list[str], list[str]]] = []
+    for line in block.group(1).splitlines():
+        if line.startswith("$ govc "):
+            examples.append((shlex.split(line[len("$ govc "):]), []))
+        else:
+            examples[-1][1].append(line)
+    return examples
+
+
+def test_readme_govc_output_is_what_govc_prints(govc: Govc) -> None:
+    examples = readme_govc_examples()
+    assert [args[0] for args, _ in examples] == ["tasks", "tasks", "events"]
+    for args, shown in examples:
+        assert [line.rstrip() for line in govc(*args).splitlines()] == shown, args

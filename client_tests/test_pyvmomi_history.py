@@ -78,10 +78,13 @@ def vm(si: vim.ServiceInstance, value: str = "vm-42") -> vim.VirtualMachine:
     return vim.VirtualMachine(value, si._stub)
 
 
-def create(si: vim.ServiceInstance, obj=None, parent: str | None = None, state: str | None = None) -> vim.TaskInfo:
+def create(
+    si: vim.ServiceInstance, obj=None, parent: str | None = None, state: str | None = None, activation: str | None = None
+) -> vim.TaskInfo:
     content = si.RetrieveContent()
     info = content.taskManager.CreateTask(
-        obj=obj or vm(si), taskTypeId=TASK_TYPE, initiatedBy="alice", cancelable=True, parentTaskKey=parent
+        obj=obj or vm(si), taskTypeId=TASK_TYPE, initiatedBy="alice", cancelable=True, parentTaskKey=parent,
+        activationId=activation,
     )
     if state is not None:
         task = vim.Task(info.key, si._stub)
@@ -205,6 +208,12 @@ def test_filter_by_event_chain_id_tag_parent_and_root_task(si: vim.ServiceInstan
     assert keys_of(si, tag=["nightly-backup"]) == ["task-2"]
     assert keys_of(si, parentTaskKey=[root.key]) == [child.key]
     assert keys_of(si, rootTaskKey=[root.key]) == [child.key, grandchild.key]
+
+
+def test_filter_by_activation_id(si: vim.ServiceInstance) -> None:
+    activated = create(si, activation="activation-7").key
+    create(si, activation="activation-8")
+    assert keys_of(si, activationId=["activation-7"]) == [activated]
 
 
 def test_bad_filters_are_invalid_argument_naming_the_field(si: vim.ServiceInstance) -> None:

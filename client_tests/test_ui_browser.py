@@ -210,6 +210,10 @@ def test_the_text_filter_matches_target_initiator_and_details(page):
     search.send_keys("NIGHTLY")  # case does not matter; the initiator matches
     wait_until(page, lambda: row_keys(page) == ["task-109"])
     search.clear()
+    search.send_keys("PowerOnVM_Task")  # the method, shown as "Power on VM", is matched too
+    wait_until(page, lambda: set(row_keys(page)) == {"task-101", "task-106"})
+    assert row_state(page, "task-106")["title"] == "Power on VM"
+    search.clear()
     search.send_keys("no task is called this")
     wait_until(page, lambda: row_keys(page) == [])
     assert page.find_element("id", "empty").is_displayed()
@@ -278,6 +282,22 @@ def test_the_detail_view_tells_the_tasks_story_from_the_request_log(page, si):
     with pytest.raises(vim.fault.InvalidState):
         task.CancelTask()  # a new chapter appears without a reload
     wait_until(page, lambda: [item["method"] for item in history_items(page)][-1:] == ["CancelTask"], timeout=LIVE_DEADLINE)
+
+
+def test_a_fault_rule_that_answered_a_call_is_named_in_the_story(page, si, ui_server):
+    import requests
+    from pyVmomi import vim
+
+    task = new_running_task(si)
+    rule = {"method": "UpdateProgress", "moref": {"type": "Task", "value": task.info.key}, "maxCount": 1, "fault": {"type": "InvalidState"}}
+    added = requests.post(f"{ui_server.base}/_vtasksim/faults", json=rule, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    assert added.status_code in (200, 201), added.text
+    with pytest.raises(vim.fault.InvalidState):
+        task.UpdateProgress(10)
+    page.get(page.current_url.split("#")[0] + f"#task={task.info.key}")
+    wait_until(page, lambda: any(item["method"] == "UpdateProgress" for item in history_items(page)))
+    [injected] = [item for item in history_items(page) if item["method"] == "UpdateProgress"]
+    assert injected["fault"] and "answered by fault rule" in injected["text"]
 
 
 # The artefact

@@ -245,3 +245,8 @@ def test_a_busy_tasks_detail_carries_its_latest_200_calls_and_how_many_there_wer
     detail = requests.get(f"{server.base}/ui/api/tasks/{key}", timeout=10).json()
     assert detail["historyTotal"] == 250 and len(detail["history"]) == 200
     assert detail["history"][-1]["arguments"] == {"percentDone": 249 % 101}
+
+
+def test_the_servers_not_found_page_points_at_the_view(server):
+    response = requests.get(server.base + "/", timeout=10)
+    assert response.status_code == 404 and "/ui/" in response.text

@@ -49,3 +49,13 @@ def test_zeep_reads_task_history_with_create_collector_for_tasks(vim25: ZeepVim)
     with pytest.raises(zeep.exceptions.Fault) as raised:
         service.ReadNextTasks(_this=collector, maxCount=1)
     assert raised.value.detail[0].tag.endswith("ManagedObjectNotFoundFault")
+
+
+def test_zeep_sees_invalid_argument_naming_the_filter_field(vim25: ZeepVim) -> None:
+    """A filter whose entity is no managed entity (here a task): InvalidArgument, invalidProperty filter.entity.entity."""
+    spec = vim25.type("TaskFilterSpec")(entity=vim25.type("TaskFilterSpecByEntity")(entity=vim25.task("task-1"), recursion="self"))
+    with pytest.raises(zeep.exceptions.Fault) as raised:
+        vim25.service.CreateCollectorForTasks(_this=vim25.content.taskManager, filter=spec)
+    (detail,) = raised.value.detail
+    assert detail.tag.endswith("InvalidArgumentFault")
+    assert detail.findtext("{urn:vim25}invalidProperty") == "filter.entity.entity"

@@ -68,5 +68,6 @@ def test_the_package_data_globs_cover_every_run_time_file() -> None:
     (client_tests/test_packaging.py) then proves the wheel carries them."""
     globs = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["vtasksim"]
     data = [path for pattern in globs for path in PACKAGE.glob(pattern)]
-    for needed in ("wire/wsdl/vimService.wsdl", "wire/wsdl/vim-types.xsd", "domain/vim_types.json", "fixtures/default.yaml"):
+    for needed in ("wire/wsdl/vimService.wsdl", "wire/wsdl/vim-types.xsd", "domain/vim_types.json", "fixtures/default.yaml",
+                   "app/ui/static/index.html", "app/ui/static/app.js"):
         assert PACKAGE / needed in data, f"{needed} is not package data in pyproject.toml"

@@ -17,7 +17,7 @@ from twisted.internet.task import Clock as FakeReactor
 from vtasksim.app.fixtures import load_fixture
 from vtasksim.app.request_log import RequestLog, RequestRecord
 from vtasksim.app.ui.feed import FLUSH_INTERVAL, TaskFeed
-from vtasksim.app.ui.rows import message_text, task_row, task_title
+from vtasksim.app.ui.rows import message_text, method_words, task_row, task_title
 from vtasksim.app.vim_json import to_json
 from vtasksim.domain.clock import ManualClock
 from vtasksim.domain.simulator import Simulator
@@ -97,9 +97,19 @@ def test_the_title_is_the_descriptions_message_else_its_key_with_arguments_else_
     assert message_text(without) == "com.example.copy (disk=2, of=3)"
     assert message_text(LocalizableMessage("com.example.idle")) == "com.example.idle"
     info = TaskInfo(key="task-1", task=MoRef("Task", "task-1"), queueTime=T0, name="PowerOnVM_Task", descriptionId="VirtualMachine.powerOn")
-    assert task_title(info) == "PowerOnVM_Task"
+    assert task_title(info) == "Power on VM"  # the method, as the vSphere Client words it
     info.name = None
     assert task_title(info) == "VirtualMachine.powerOn"
+
+
+@pytest.mark.parametrize("method, words", [
+    ("PowerOnVM_Task", "Power on VM"), ("ReconfigureComputeResource_Task", "Reconfigure compute resource"),
+    ("CreateSnapshot_Task", "Create snapshot"), ("EnterMaintenanceMode_Task", "Enter maintenance mode"),
+    ("ReconnectHost_Task", "Reconnect host"), ("CreateVM_Task", "Create VM"), ("MarkAsTemplate", "Mark as template"),
+    ("Destroy", "Destroy"),
+])
+def test_a_method_reads_as_words(method, words):
+    assert method_words(method) == words
 
 
 def test_a_row_names_the_target_the_initiator_and_the_outcome(simulator):

@@ -56,7 +56,7 @@ class NotFound(Resource):
     def render(self, request: Request) -> bytes:
         request.setResponseCode(404)
         request.setHeader(b"Content-Type", b"text/plain; charset=utf-8")
-        return b"Not found. The vim25 SOAP endpoint is /sdk.\n"
+        return b"Not found. The vim25 SOAP endpoint is /sdk; the task view is /ui/.\n"
 
 
 class Document(Resource):

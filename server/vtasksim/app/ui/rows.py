@@ -6,6 +6,7 @@ out, so its cost does not grow with what a task holds.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from vtasksim.app.vim_json import iso
@@ -47,10 +48,22 @@ def task_row(task: Task, name_of: NameOf) -> dict[str, Any]:
 
 
 def task_title(info: TaskInfo) -> str:
-    """The description's message; else its key with its arguments; else the method or type id."""
+    """The description's message; else its key with its arguments; else the method, as words."""
     if info.description is not None:
         return message_text(info.description)
-    return info.name or info.descriptionId or info.key
+    if info.name:
+        return method_words(info.name)
+    return info.descriptionId or info.key
+
+
+def method_words(method: str) -> str:
+    """``PowerOnVM_Task`` → ``Power on VM``: a method name read the way the vSphere Client labels it."""
+    words = _WORD_BREAK.split(method.removesuffix("_Task").replace("_", ""))
+    return " ".join([words[0], *(word if word.isupper() else word.lower() for word in words[1:])])
+
+
+#: Between a lower-case letter and a capital, and before the last capital of an acronym (VMHost).
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def message_text(message: LocalizableMessage) -> str:

@@ -322,6 +322,10 @@
     call.append(element("b", record.method), `(${argumentsText(record.arguments)})`);
     item.append(call);
     if (record.fault) item.append(element("div", `${record.fault.type}: ${record.fault.message || ""}`, "fault"));
+    if (record.note) {
+      item.classList.add("is-injected");
+      item.append(element("div", record.status === 0 ? `no answer: ${record.note}` : `answered by ${record.note}`, "note"));
+    }
     const meta = [record.user || "no session", record.status ? `HTTP ${record.status}` : null,
       record.latencyMs != null ? `${Number(record.latencyMs).toFixed(record.latencyMs < 10 ? 2 : 0)} ms` : null];
     item.append(element("div", meta.filter(Boolean).join(" · "), "meta"));
