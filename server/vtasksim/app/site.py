@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from twisted.internet import reactor
 from twisted.web.resource import Resource
@@ -92,6 +92,8 @@ class SdkResource(Resource):
         self._dispatcher = Dispatcher(self.application)
         self._documents = documents
         self._requests = requests
+        #: Called before each response is written (``--state`` writes the call's changes).
+        self.before_reply: Callable[[], None] | None = None
 
     def getChildWithDefault(self, path: bytes, request: Request) -> Resource:
         if path == b"":
@@ -148,6 +150,8 @@ class SdkResource(Resource):
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
         if self._requests is not None:
             self._record(request, ctx, ctx.out_error, request_body, body)
+        if self.before_reply is not None:
+            self.before_reply()  # --state: the call's changes are on disk before the client hears of them
         return body
 
     def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:
@@ -256,6 +260,7 @@ def build_site(
     runtime: "Runtime | None" = None,
     control_token: str | None = None,
     idle_timeout: float = 60.0,
+    before_reply: Callable[[], None] | None = None,
 ) -> Site:
     """The site of ``simulator``, or of ``runtime``'s current one with the control API beside it."""
     root = Root()
@@ -273,6 +278,7 @@ def build_site(
         assert simulator is not None, "a simulator or a runtime"
         sdk = SdkResource(simulator, documents or ServiceDocuments(vim_types()))
         ui = build_ui(simulator)
+    sdk.before_reply = before_reply
     root.putChild(b"sdk", sdk)
     root.putChild(b"ui", ui)
     site = VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)

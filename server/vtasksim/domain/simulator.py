@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Callable, TypeVar
 
 from vtasksim.domain.authorization import User
 from vtasksim.domain.authorization_manager import AuthorizationManager
@@ -89,6 +89,8 @@ class Simulator:
         self.clock = clock
         self.settings = settings or SimulatorSettings()
         self.changes = ChangeFeed()
+        #: Called with every task added (the change feed tells only of changes to known objects).
+        self.task_added: list[Callable[[Task], None]] = []
         self.registry = Registry()
         self.custom_fields_manager = self.add(CustomFieldsManager(self.registry.get))
         self.inventory = Inventory(
@@ -194,6 +196,8 @@ class Simulator:
         self.add(task)
         self.task_history.add(task)
         self.event_manager.record_task_created(task)
+        for listener in list(self.task_added):
+            listener(task)
         return task
 
     def play(self, task: Task, timeline: Timeline) -> Playback:
