@@ -76,6 +76,12 @@ def start_browser(profile: Path):
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console, for tests to read
     browser = webdriver.Chrome(service=Service(executable_path=driver), options=options)
     browser.set_page_load_timeout(30)
     return browser
+
+
+def console_errors(browser) -> list[str]:
+    """What the page logged as errors since the last call (reading the log empties it)."""
+    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]

@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pytest
 
+from installed_wheel import wheel_install  # noqa: F401  (a session fixture: the built wheel in a fresh venv)
 from running_server import ADMIN, RunningServer, login_cookie, smart_connect, start_server
 
 #: How many fresh tasks of each kind the shared server holds.

@@ -89,10 +89,12 @@ def start_server(fixture: Path | None, *args: str, cwd: Path = REPO) -> RunningS
     """``vtasksim serve --port 0 --fixtures FIXTURE ARGS…`` (None: the bundled default fixture)."""
     env = dict(os.environ, PYTHONPATH=str(REPO / "server"), PYTHONUNBUFFERED="1")
     fixture_args = () if fixture is None else ("--fixtures", str(fixture))
-    process = subprocess.Popen(
-        vtasksim_command("serve", "--port", "0", *fixture_args, *args),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd,
-    )  # fmt: skip
+    return start_command(vtasksim_command("serve", "--port", "0", *fixture_args, *args), cwd=cwd, env=env)
+
+
+def start_command(command: list[str], *, cwd: Path, env: dict[str, str]) -> RunningServer:
+    """Run ``command`` (a ``vtasksim serve --port 0 …`` of any installation) until it says it listens."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
     ready = threading.Event()
     found: dict[str, RunningServer] = {}
     lines: list[str] = []

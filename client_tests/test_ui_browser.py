@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from browser import start_browser
+from browser import console_errors, start_browser
 from running_server import ADMIN, REPO, RunningServer, smart_connect, start_server
 
 ARTIFACTS = REPO / "artifacts"
@@ -53,10 +53,13 @@ def si(ui_server: RunningServer):
 
 @pytest.fixture
 def page(browser, ui_server: RunningServer):
-    """The task view, opened afresh (with the token in the address) and showing its first snapshot."""
+    """The task view, opened afresh (with the token in the address) and showing its first snapshot;
+    the test fails if the page logged an error meanwhile."""
+    console_errors(browser)  # what earlier pages logged is theirs
     browser.get(f"{ui_server.base}/ui/?token={TOKEN}")
     wait_until(browser, lambda: row_keys(browser), timeout=10)
-    return browser
+    yield browser
+    assert console_errors(browser) == []
 
 
 # Helpers

@@ -250,3 +250,22 @@ def test_a_busy_tasks_detail_carries_its_latest_200_calls_and_how_many_there_wer
 def test_the_servers_not_found_page_points_at_the_view(server):
     response = requests.get(server.base + "/", timeout=10)
     assert response.status_code == 404 and "/ui/" in response.text
+
+
+def test_a_task_let_go_by_retention_leaves_open_pages(start):
+    """With room for two completed tasks, the third to complete pushes the first out of the list."""
+    fixture = "tasks:\n" + "".join(
+        f"  - {{key: task-{n}, descriptionId: com.example.t, state: running, queueTime: '2026-01-01T00:00:0{n}Z'}}\n" for n in (1, 2, 3)
+    )
+    limited = start(fixture, "--history-limit", "2")
+    reader = EventReader(limited)
+    try:
+        reader.wait_for(lambda name, data: name == "snapshot")
+        stub = logged_in_stub(limited.url)
+        for n in (1, 2, 3):
+            vim.Task(f"task-{n}", stub).SetTaskState("success")
+        seen = reader.wait_for(lambda name, data: name == "tasks" and "task-1" in data["removed"], timeout=1.0)
+        assert all("task-2" not in data.get("removed", ()) for _, data in seen)
+    finally:
+        reader.close()
+    assert sorted(row["key"] for row in requests.get(limited.base + "/ui/api/tasks", timeout=10).json()["rows"]) == ["task-2", "task-3"]

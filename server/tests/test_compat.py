@@ -1,4 +1,4 @@
-"""Spyne 2.14 on today's Twisted and Python 3.11: the fixes of wire/compat.py, and the parts of
+"""Spyne 2.14 on today's Twisted and Python 3.11 to 3.13: the fixes of wire/compat.py, and the parts of
 Spyne's Twisted transport that lean on Twisted's Request.
 
 For each fix, one test fails the day the fix is no longer needed (delete it then) and one shows
@@ -60,7 +60,8 @@ def test_twisted_still_lacks_python_constants() -> None:
 
 def test_spyne_twisted_transport_still_imports_twisted_python_constants() -> None:
     """Fix 1 is needed while Spyne's Twisted transport fails to import without it."""
-    result = run_python("import spyne.server.twisted")
+    # Fix 3 first: without it, Spyne does not import at all on Python 3.12 and later.
+    result = run_python(LOAD_COMPAT_ALONE + "compat._spyne_six_importer_speaks_find_spec()\nimport spyne.server.twisted")
     assert result.returncode != 0, "spyne.server.twisted imports without fix 1: delete fix 1 in wire/compat.py"
     assert "No module named 'twisted.python.constants'" in result.stderr, result.stderr[-2000:]
 
@@ -120,6 +121,71 @@ def test_spyne_twisted_transport_still_imports_cgi() -> None:
     import spyne.server.twisted.http as spyne_http
 
     assert hasattr(spyne_http, "cgi"), "Spyne no longer imports cgi: delete the 'cgi' filterwarnings entry in pyproject.toml"
+
+
+# Fix 3: Spyne's bundled six on Python 3.12 and later
+
+
+def test_spyne_still_bundles_a_six_without_find_spec() -> None:
+    """Fix 3 is needed while Spyne's bundled six (1.14) has no find_spec: Python 3.12 and later
+    only call find_spec, so without the fix ``import spyne`` fails there."""
+    assert compat.spyne_six_importer_lacks_find_spec(), (
+        "Spyne's bundled six has find_spec now: delete fix 3 (_spyne_six_importer_speaks_find_spec) in wire/compat.py"
+    )
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Python 3.11 still calls find_module: Spyne imports without fix 3")
+def test_spyne_does_not_import_without_fix_3() -> None:
+    result = run_python("import spyne")
+    assert result.returncode != 0, "Spyne imports without fix 3 on this Python: delete fix 3 in wire/compat.py"
+    assert "No module named 'spyne.util.six.moves'" in result.stderr, result.stderr[-2000:]
+
+
+def test_fix_3_makes_spyne_importable() -> None:
+    """Fix 3 works: after compat.install() in a fresh interpreter, Spyne imports and six.moves
+    resolves (spyne.util.oset's ``from spyne.util.six.moves.collections_abc import MutableSet``)."""
+    result = run_python(
+        LOAD_COMPAT_ALONE
+        + """
+compat.install()
+import collections.abc, spyne
+from spyne.util.six.moves.collections_abc import MutableSet
+from spyne.util import six
+assert MutableSet is collections.abc.MutableSet and six is compat.spyne_bundled_six()
+print("ok")
+"""
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+
+
+# Fix 4: cgi on Python 3.13 and later
+
+
+def test_python_still_ships_no_cgi_from_3_13_on() -> None:
+    """Fix 4 (and the legacy-cgi dependency) is needed while Python lacks cgi: from 3.13 on the
+    cgi found is legacy-cgi's (site-packages), before 3.13 the standard library's."""
+    if sys.version_info >= (3, 13):
+        assert not compat.python_has_cgi(), "Python ships cgi again: drop legacy-cgi from pyproject.toml and fix 4"
+    else:
+        assert compat.python_has_cgi()
+
+
+def test_spyne_soap_protocol_still_imports_cgi() -> None:
+    """Fix 4 is needed while Spyne's SOAP 1.1 protocol imports cgi (not only its transport)."""
+    import spyne.protocol.soap.soap11 as soap11
+
+    assert hasattr(soap11, "cgi"), "Spyne's soap11 no longer imports cgi: see whether fix 4 and legacy-cgi can go"
+
+
+def test_fix_4_names_the_package_to_install_when_cgi_is_missing() -> None:
+    """Without any cgi module (as on 3.13 without legacy-cgi), the error says what to install."""
+    result = run_python(
+        "import sys; sys.modules['cgi'] = None\n"  # a None entry makes ``import cgi`` fail
+        + LOAD_COMPAT_ALONE
+        + "compat.install()\n"
+    )
+    assert result.returncode != 0
+    assert "pip install legacy-cgi" in result.stderr, result.stderr[-2000:]
 
 
 # Spyne's Twisted transport on Twisted's current Request

@@ -98,3 +98,13 @@ def test_a_type_timeline_counts_from_creation() -> None:
     with pytest.raises(FixtureError) as error:
         _load("timelines:\n  a.b:\n    - {at: 1s, state: running}\n")
     assert error.value.path == "timelines.a.b" and "write after, not at" in error.value.message
+
+
+def test_a_task_that_leaves_the_history_takes_its_timeline_along() -> None:
+    """CreateTask of a type with a timeline, again and again: the playbacks stay as few as the tasks kept."""
+    simulator, clock = _load("settings: {historyLimit: 3}\ntimelines:\n  a.b: [{state: running}, {after: 1s, state: success}]\n")
+    for _ in range(10):
+        simulator.task_manager.create_task(MoRef("Folder", "group-d1"), "a.b", "me", False)
+        clock.advance(1)
+    kept = {task.ref.value for task in simulator.task_history.tasks()}
+    assert set(simulator.playbacks) <= kept and len(simulator.playbacks) <= 4

@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--session-timeout", type=float, default=None, metavar="SECONDS", help="idle seconds before a session expires (default 1800)")
     serve.add_argument("--task-max-age", type=int, default=None, metavar="DAYS", help="days completed tasks are kept (vCenter's task.maxAge, default 30)")
     serve.add_argument("--history-limit", type=int, default=None, metavar="N", help="completed tasks, and events, kept at most (default 100000)")
+    serve.add_argument("--vcenter-version", default=None, metavar="VERSION", help="the vSphere API version to be, e.g. 8.0.3.0 or 7.0 (default: the newest known)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS, with a self-signed certificate unless --cert is given")
     serve.add_argument("--cert", type=Path, default=None, help="PEM certificate (with --tls)")
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
@@ -79,6 +80,7 @@ def serve(args: argparse.Namespace) -> int:
         "cancel_delay": args.cancel_delay, "compat": args.compat, "session_timeout": args.session_timeout,
         "task_max_age": args.task_max_age, "history_limit": args.history_limit,
         "max_body_bytes": args.max_body_bytes, "max_array_items": args.max_array_items,
+        "version": args.vcenter_version,
     }  # fmt: skip
     try:
         trace = args.trace.open("a", encoding="utf-8") if args.trace is not None else None

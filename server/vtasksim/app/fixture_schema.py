@@ -182,6 +182,8 @@ def fixture_schema() -> dict[str, Any]:
                            "x-error": "must be more than 0 seconds, not {value}"},
         "taskMaxAge": _int(0, description="days"),
         "historyLimit": _int(0), "maxBodyBytes": _int(1), "maxArrayItems": _int(1),
+        "version": {"type": ["string", "number"], "x-expected": "a vSphere API version such as 8.0.3.0",
+                    "description": "the vSphere API version of the vCenter simulated, or a release (7.0)"},
     })  # fmt: skip
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

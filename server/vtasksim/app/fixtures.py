@@ -77,6 +77,7 @@ from vtasksim.domain.task import (
     TaskState,
 )
 from vtasksim.domain.typesystem import FieldInfo, TypeSystem, vim_types
+from vtasksim.domain.vcenter_version import resolve_api_version
 from vtasksim.domain.vmodl import (
     DataObject,
     KeyAnyValue,
@@ -435,8 +436,22 @@ def _settings(at: _At | None, overrides: SettingsOverrides | None) -> SimulatorS
         for name, field_name in (("maxBodyBytes", "max_body_bytes"), ("maxArrayItems", "max_array_items")):
             if name in found:
                 values[field_name] = _int(found[name], low=1)
+        if "version" in found:
+            values["version"] = _vcenter_version(found["version"])
     values.update(_override_values(overrides))
     return SimulatorSettings(**values)
+
+
+def _vcenter_version(at: _At) -> str:
+    """``8.0.3.0`` or a release (``7.0``); YAML reads 8.0 as a number, which names the release too."""
+    value = _scalar(at)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise at.fail(f"expected a vSphere API version such as 8.0.3.0, got {_describe(at)}")
+    try:
+        return resolve_api_version(str(value), vim_types())
+    except ValueError as error:
+        raise at.fail(str(error)) from None
+
 
 
 def _override_values(overrides: SettingsOverrides | None) -> dict[str, Any]:

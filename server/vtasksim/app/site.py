@@ -62,16 +62,16 @@ class NotFound(Resource):
 class Document(Resource):
     isLeaf = True
 
-    def __init__(self, documents: ServiceDocuments, name: str) -> None:
+    def __init__(self, documents: ServiceDocuments, name: str, version: str | None = None) -> None:
         super().__init__()
-        self._documents, self._name = documents, name
+        self._documents, self._name, self._version = documents, name, version
 
     def render_GET(self, request: Request) -> bytes:
         host = request.getRequestHostname().decode("ascii", "replace")
         port = request.getHost().port
         scheme = "https" if request.isSecure() else "http"
         host = f"[{host}]" if ":" in host else host
-        content = self._documents.get(self._name, f"{scheme}://{host}:{port}/sdk")
+        content = self._documents.get(self._name, f"{scheme}://{host}:{port}/sdk", self._version)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
         return content or b""
 
@@ -100,7 +100,7 @@ class SdkResource(Resource):
             return self
         name = path.decode("utf-8", "replace")
         if name in self._documents.names():
-            return Document(self._documents, name)
+            return Document(self._documents, name, self.application.simulator.version)
         return NotFound()
 
     def render(self, request: Request) -> Any:

@@ -30,6 +30,8 @@ from vtasksim.domain.service_instance import AboutInfo, ServiceContent, ServiceI
 from vtasksim.domain.session_manager import Session, SessionManager
 from vtasksim.domain.task import Task, TaskBehaviour, TaskInfo
 from vtasksim.domain.task_manager import TaskManager
+from vtasksim.domain.typesystem import vim_types
+from vtasksim.domain.vcenter_version import about_fields, resolve_api_version
 from vtasksim.domain.views.view_manager import ViewManager
 from vtasksim.domain.vmodl import MoRef
 
@@ -58,6 +60,9 @@ class SimulatorSettings:
     max_body_bytes: int = 16 * 1024 * 1024
     #: Items one array of a request may hold (a SetTaskState result, a repeated argument …).
     max_array_items: int = 10_000
+    #: The vSphere API version of the vCenter simulated (``8.0.3.0``, or a release: ``7.0``);
+    #: None: the newest the type tables describe.
+    version: str | None = None
 
     def __post_init__(self) -> None:
         if self.cancel_delay < 0:
@@ -70,6 +75,8 @@ class SimulatorSettings:
             raise ValueError("max_body_bytes and max_array_items must be positive")
         if self.compat not in (None, *COMPAT_MODES):
             raise ValueError(f"unknown compat mode {self.compat!r}; known: {', '.join(COMPAT_MODES)}")
+        if self.version is not None:
+            self.version = resolve_api_version(self.version, vim_types())
 
 
 class Simulator:
@@ -107,7 +114,7 @@ class Simulator:
         task_retention = Retention(self.settings.task_max_age, limit=self.settings.history_limit)
         self.task_history = TaskHistory(
             self.registry, clock, self.changes, task_retention, lambda: self.task_manager.maxCollector,
-            on_expired=self.task_manager.task_expired,
+            on_expired=self._task_expired,
         )  # fmt: skip
         event_retention = Retention(limit=self.settings.history_limit)
         self.event_manager = self.add(EventManager(self.registry, clock, self.changes, event_retention, ROOT_FOLDER))
@@ -125,13 +132,18 @@ class Simulator:
 
     def _content(self) -> ServiceContent:
         return ServiceContent(
-            rootFolder=ROOT_FOLDER, propertyCollector=PROPERTY_COLLECTOR, about=AboutInfo(),
+            rootFolder=ROOT_FOLDER, propertyCollector=PROPERTY_COLLECTOR, about=AboutInfo(**about_fields(self.version)),
             setting=self.option_manager.ref, sessionManager=self.session_manager.ref,
             authorizationManager=self.authorization_manager.ref, eventManager=self.event_manager.ref,
             taskManager=self.task_manager.ref, extensionManager=self.extension_manager.ref,
             viewManager=self.view_manager.ref, customFieldsManager=self.custom_fields_manager.ref,
             searchIndex=self.search_index.ref,
         )  # fmt: skip
+
+    @property
+    def version(self) -> str:
+        """The vSphere API version this vCenter speaks at most (and advertises, with the older ones)."""
+        return self.settings.version or vim_types().newest_version
 
     def create_property_collector(self, session: Session) -> PropertyCollector:
         """CreatePropertyCollector: a collector of the session's own, gone when the session ends."""
@@ -199,6 +211,11 @@ class Simulator:
         for listener in list(self.task_added):
             listener(task)
         return task
+
+    def _task_expired(self, task: Task) -> None:
+        for playback in self.playbacks.pop(task.ref.value, ()):
+            playback.stop()  # what a gone task's timeline still had to do goes with it
+        self.task_manager.task_expired(task)
 
     def play(self, task: Task, timeline: Timeline) -> Playback:
         """Play ``timeline`` on ``task``, its offsets counted from now (``at`` ones from the start)."""

@@ -26,14 +26,19 @@ class ServiceDocuments:
     def __init__(self, types: TypeSystem, wsdl_dir: Traversable = DEFAULT_WSDL_DIR) -> None:
         # Every file or none: a package built without its WSDL must fail at start, not answer 404.
         self._files = {name: (wsdl_dir / name).read_bytes() for name in WSDL_FILES}
-        self._versions = _versions_document(served_versions(types))
+        self._types = types
+        self._versions: dict[str | None, bytes] = {}
 
     def names(self) -> tuple[str, ...]:
         return (*self._files, VERSIONS_DOCUMENT)
 
-    def get(self, name: str, sdk_url: str) -> bytes | None:
+    def get(self, name: str, sdk_url: str, newest: str | None = None) -> bytes | None:
+        """A document; vimServiceVersions.xml lists ``newest`` (the vCenter's version) and the older ones."""
         if name == VERSIONS_DOCUMENT:
-            return self._versions
+            document = self._versions.get(newest)
+            if document is None:
+                document = self._versions[newest] = _versions_document(served_versions(self._types, newest))
+            return document
         content = self._files.get(name)
         if content is not None and name == "vimService.wsdl":
             content = content.replace(_ADDRESS_PLACEHOLDER, escape(sdk_url).encode("utf-8"))

@@ -57,7 +57,8 @@ def soap_action(ctx: Any) -> bytes | None:
 
 def api_version(ctx: Any) -> str:
     """The vim25 version the request speaks."""
-    return version_from_soap_action(soap_action(ctx), vim_types())
+    simulator = getattr(ctx.app, "simulator", None)
+    return version_from_soap_action(soap_action(ctx), vim_types(), simulator.version if simulator is not None else None)
 
 
 class VimSoap11(Soap11):
