@@ -274,12 +274,13 @@ def test_the_detail_view_tells_the_tasks_story_from_the_request_log(page, si):
     with pytest.raises(vim.fault.InvalidState):
         task.UpdateProgress(40)  # too late: the story shows the fault
     page.get(page.current_url.split("#")[0] + f"#task={key}")
-    wait_until(page, lambda: len(calls(history_items(page))) == 4)
+    wait_until(page, lambda: len(calls(history_items(page))) == 5)
     story = calls(history_items(page))
-    assert [item["method"] for item in story] == ["SetTaskState", "UpdateProgress", "SetTaskState", "UpdateProgress"]
-    assert "state=\"running\"" in story[0]["text"] and "percentDone=30" in story[1]["text"]
-    assert "backup-42" in story[2]["text"]
-    assert story[3]["fault"] and "InvalidState" in story[3]["text"] and not story[1]["fault"]
+    assert [item["method"] for item in story] == ["CreateTask", "SetTaskState", "UpdateProgress", "SetTaskState", "UpdateProgress"]
+    assert 'taskTypeId="com.example.ui.test"' in story[0]["text"] and f"→ {key}" in story[0]["text"]
+    assert "state=\"running\"" in story[1]["text"] and "percentDone=30" in story[2]["text"]
+    assert "backup-42" in story[3]["text"]
+    assert story[4]["fault"] and "InvalidState" in story[4]["text"] and not story[2]["fault"]
     assert all(ADMIN[0] in item["text"] and " ms" in item["text"] for item in story)
 
     with pytest.raises(vim.fault.InvalidState):
@@ -317,7 +318,7 @@ def test_a_screenshot_of_the_page_is_saved(page, si):
     with pytest.raises(vmodl.fault.NotSupported):
         vim.Task("task-103", si._stub).CancelTask()  # not cancelable: its row stays running
     page.execute_script(f"location.hash = 'task={export.info.key}'")
-    wait_until(page, lambda: len(calls(history_items(page))) == 5)
+    wait_until(page, lambda: len(calls(history_items(page))) == 6)
     time.sleep(0.3)  # let the progress bars finish their transition
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / "ui-recent-tasks.png"

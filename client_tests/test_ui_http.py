@@ -269,3 +269,14 @@ def test_a_task_let_go_by_retention_leaves_open_pages(start):
     finally:
         reader.close()
     assert sorted(row["key"] for row in requests.get(limited.base + "/ui/api/tasks", timeout=10).json()["rows"]) == ["task-2", "task-3"]
+
+
+def test_the_call_that_started_a_task_opens_its_story(server):
+    stub = logged_in_stub(server.url)
+    content = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent()
+    info = content.taskManager.CreateTask(obj=vim.VirtualMachine("vm-42", stub), taskTypeId="com.example.story", initiatedBy="me", cancelable=False)
+    story = requests.get(f"{server.base}/ui/api/tasks/{info.key}", timeout=10).json()["history"]
+    [created] = story
+    assert created["method"] == "CreateTask" and created["started"] == {"type": "Task", "value": info.key}
+    assert created["arguments"]["obj"] == {"type": "VirtualMachine", "value": "vm-42"}
+    assert created["this"] == {"type": "TaskManager", "value": "TaskManager"}

@@ -1,4 +1,5 @@
-"""A vim call's arguments as the request log keeps them: by name, readable, never a password.
+"""A vim call's arguments as the request log keeps them: by name, readable, never a password;
+and the task a call started, so that a task's story begins with the call that made it.
 
 Most arguments arrive decoded (a MoRef, a string, a number); those the wire hands over as XML
 (a PropertyFilterSpec, a stored fault, an anyType result, a LocalizableMessage) become the
@@ -8,10 +9,12 @@ JSON-like shape of vim_json: a dict of child names with ``_type`` from ``xsi:typ
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lxml import etree
 
+from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.namespaces import XSI_TYPE, local_name
 
 #: What the log keeps of a password argument (Login's) or a session id (SessionIsActive's, another
@@ -62,3 +65,17 @@ def _element(element: etree._Element) -> Any:
         else:
             fields[name] = value
     return fields
+
+
+#: The Task a response names: TaskInfo.task (CreateTask), or the returnval of a ``…_Task`` method.
+_STARTED_TASK = re.compile(r'<(?:task|returnval) type="Task">([^<]+)</')
+#: Where in a response the task is (its first element or two): big answers are not searched.
+_STARTED_TASK_SPAN = 400
+
+
+def task_started(method: str | None, response: Any) -> MoRef | None:
+    """The Task a successful CreateTask or ``…_Task`` call returned; None for any other call."""
+    if method is None or not (method == "CreateTask" or method.endswith("_Task")) or not isinstance(response, str):
+        return None
+    found = _STARTED_TASK.search(response, 0, _STARTED_TASK_SPAN)
+    return MoRef("Task", found.group(1)) if found else None

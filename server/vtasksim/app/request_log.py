@@ -48,6 +48,8 @@ class RequestRecord:
     note: str | None = None
     #: The arguments but ``_this``, by name, as the call read them (:mod:`vtasksim.app.call_arguments`).
     arguments: dict[str, Any] | None = None
+    #: The Task the call started (CreateTask, a ``…_Task`` method): its story begins here.
+    started: MoRef | None = None
 
     def as_json(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -64,6 +66,8 @@ class RequestRecord:
             record["note"] = self.note
         if self.arguments is not None:
             record["arguments"] = to_json(self.arguments)
+        if self.started is not None:
+            record["started"] = moref_json(self.started)
         if self.request_body is not None:
             record["requestBody"] = self.request_body.decode("utf-8", "replace")
         if self.response_body is not None:

@@ -144,6 +144,7 @@ class TaskFeed:
 
     def _on_request(self, record: RequestRecord) -> None:
         self.history_grew(record.this)
+        self.history_grew(record.started)
 
     def history_grew(self, ref: MoRef | None) -> None:
         """A request about ``ref`` was logged: pages showing that task fetch its history again."""

@@ -180,7 +180,8 @@ HISTORY_LIMIT = 200
 
 
 class TaskDetail(ReadOnly):
-    """A task's row, its full TaskInfo, and the calls the request log holds about it, oldest first.
+    """A task's row, its full TaskInfo, and the calls the request log holds about it, oldest first:
+    the call that started it (CreateTask), then every call on it.
 
     ``history`` is null when the server keeps no request log.
     """
@@ -193,7 +194,8 @@ class TaskDetail(ReadOnly):
 
     def render_GET(self, request: Request) -> bytes:
         log = self._feed.request_log
-        records = [] if log is None else list(log.records(moref=self._task.ref))
+        ref = self._task.ref
+        records = [] if log is None else [record for record in log.records() if ref in (record.this, record.started)]
         return _json(request, {
             "row": task_row(self._task, self._feed.name_of),
             "info": to_json(self._task.info),

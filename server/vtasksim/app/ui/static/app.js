@@ -320,6 +320,7 @@
     item.append(element("div", `${formatTime(record.time)}.${pad(when.getMilliseconds(), 3)}`, "when"));
     const call = element("div", null, "call");
     call.append(element("b", record.method), `(${argumentsText(record.arguments)})`);
+    if (record.started) call.append(` → ${record.started.value}`);
     item.append(call);
     if (record.fault) item.append(element("div", `${record.fault.type}: ${record.fault.message || ""}`, "fault"));
     if (record.note) {
