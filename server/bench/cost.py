@@ -26,9 +26,10 @@ from twisted.internet.testing import StringTransport  # noqa: E402
 
 from loadgen import http_request, split_response  # noqa: E402
 from scenarios import SCENARIOS, Session, create_task_xml, login_xml, request_bytes, set_state_xml  # noqa: E402
+from vtasksim.app.request_log import RequestLog  # noqa: E402
+from vtasksim.app.runtime import FixtureSource, Runtime  # noqa: E402
 from vtasksim.app.site import build_site  # noqa: E402
 from vtasksim.domain.clock import ManualClock  # noqa: E402
-from vtasksim.domain.simulator import Simulator  # noqa: E402
 
 HOST = "127.0.0.1:8989"
 _TASK = b'<task type="Task">'
@@ -50,6 +51,16 @@ class Channel:
         self.transport.clear()
         status, body, _ = split_response(data)  # type: ignore[misc]
         return status, body, data[: data.find(b"\r\n\r\n")]
+
+
+def served_site(request_log: bool = True) -> object:
+    """The site as ``vtasksim serve`` builds it (a runtime, its request log, the control API), on an empty fixture."""
+    runtime = Runtime(FixtureSource(text="tasks: []\n", name="cost"), ManualClock, requests=RequestLog())
+    runtime.load()
+    site = build_site(runtime=runtime)
+    if not request_log:
+        site.resource.children[b"sdk"]._requests = None  # type: ignore[attr-defined]
+    return site
 
 
 def set_up(channel: Channel) -> Session:
@@ -84,10 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=5000, help="calls per scenario (default 5000)")
     parser.add_argument("--repeat", type=int, default=1, help="measure each scenario this many times; the least is printed (default 1)")
+    parser.add_argument("--no-request-log", action="store_true", help="without the request log (to see what it costs)")
     parser.add_argument("scenarios", nargs="*", help="UpdateProgress, Fetch, RetrievePropertiesEx, SetTaskState, CreateTask, Login")
     args = parser.parse_args(argv)
     chosen = [s for s in SCENARIOS if not s.per_task_once and (not args.scenarios or s.name.split("(")[0] in args.scenarios)]
-    channel = Channel(build_site(Simulator(ManualClock())))
+    channel = Channel(served_site(request_log=not args.no_request_log))
     session = set_up(channel)
     for scenario in chosen:
         requests = request_bytes(scenario, session)

@@ -25,27 +25,44 @@ def read_arguments(operation: etree._Element, message_class: Any, max_array_item
     """The arguments in declaration order; a repeated argument is a list, an absent one None.
 
     A repeated argument may come at most ``max_array_items`` times."""
-    members = message_class._type_info
+    plan = _plan(message_class)
     values: dict[str, Any] = {}
     for child in operation:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        name = local_name(child.tag)
-        member = members.get(name)
-        if member is None:
+        name = local_name(tag)
+        argument = plan.get(name)
+        if argument is None:
             raise InvalidRequest(f"Unexpected element {name!r} in {local_name(operation.tag)}.")
-        value = _reader(member)(child, name, member)
-        if member.Attributes.max_occurs > 1:
+        member, read, repeated, _ = argument
+        value = read(child, name, member)
+        if repeated:
             items = values.setdefault(name, [])
             items.append(value)
             if max_array_items is not None and len(items) > max_array_items:
                 check_array_items(len(items), max_array_items, name)
         else:
             values[name] = value
-    for name, member in members.items():
-        if member.Attributes.min_occurs >= 1 and name not in values:
+    for name, (_, _, _, required) in plan.items():
+        if required and name not in values:
             raise InvalidRequest(f"Required parameter {name} is missing.")
-    return [values.get(name) for name in members]
+    return [values.get(name) for name in plan]
+
+
+_Argument = tuple[Any, Callable[[etree._Element, str, Any], Any], bool, bool]  # member, reader, repeated, required
+_PLANS: dict[Any, dict[str, _Argument]] = {}
+
+
+def _plan(message_class: Any) -> dict[str, _Argument]:
+    """Each argument of a Spyne message, in order, with its reader: worked out once per method."""
+    plan = _PLANS.get(message_class)
+    if plan is None:
+        plan = _PLANS[message_class] = {
+            name: (member, _reader(member), member.Attributes.max_occurs > 1, member.Attributes.min_occurs >= 1)
+            for name, member in message_class._type_info.items()
+        }
+    return plan
 
 
 def _reader(member: Any) -> Callable[[etree._Element, str, Any], Any]:
