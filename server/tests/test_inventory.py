@@ -17,6 +17,7 @@ from vtasksim.domain.faults import DuplicateName, InvalidArgument
 from vtasksim.domain.inventory.entity import ManagedEntity
 from vtasksim.domain.query import ObjectSpec, PropertyFilterSpec, PropertySpec, TraversalSpec
 from vtasksim.domain.simulator import Simulator
+from vtasksim.domain.task import TaskState
 from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -297,3 +298,31 @@ users:
     assert vm.read_property("effectiveRole", reader) == [-2]
     assert manager.retrieve_entity_permissions(vm.ref, inherited=False) == []
     assert len(manager.retrieve_entity_permissions(vm.ref, inherited=True)) == 3
+
+
+def test_a_completed_task_leaves_its_entitys_recent_task_ten_minutes_later() -> None:
+    """Tasks created on an entity appear in its recentTask, and leave it as vCenter's do (ten
+    minutes after they complete); a WaitForUpdates on the entity sees both."""
+    clock = ManualClock(START)
+    simulator = load_fixture_text(LAB, "x.yaml", clock)
+    session = simulator.session_manager.login("u", "p")
+    vm = MoRef("VirtualMachine", "vm-43")
+    spec = PropertyFilterSpec(propSet=[PropertySpec("VirtualMachine", pathSet=["recentTask"])], objectSet=[ObjectSpec(vm)])
+    collector = simulator.property_collector
+    collector.create_filter(session, spec, False)
+    answers: list = []
+    collector.wait_for_updates(session, None, None, answers.append)
+    collector.wait_for_updates(session, answers[-1].version, None, answers.append)
+    info = simulator.task_manager.create_task(vm, "com.example.t", "u", cancelable=False)
+    [change] = answers[-1].filterSet[0].objectSet[0].changeSet
+    assert change.val.value == [info.task]
+    task = simulator.registry.get(info.task)
+    task.set_state(TaskState.running)
+    task.set_state(TaskState.success)
+    clock.advance(9 * 60)
+    assert entity(simulator, "VirtualMachine", "vm-43").recentTask == [info.task]
+    collector.wait_for_updates(session, answers[-1].version, None, answers.append)
+    clock.advance(61)
+    assert entity(simulator, "VirtualMachine", "vm-43").recentTask == []
+    [change] = answers[-1].filterSet[0].objectSet[0].changeSet
+    assert (change.name, change.op, change.val) == ("recentTask", "remove", None), change

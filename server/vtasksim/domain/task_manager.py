@@ -69,6 +69,7 @@ class TaskManager(ManagedObject):
         # Counted from the tasks there are at the first CreateTask: fixtures load after start-up.
         self._numbers: Iterator[int] | None = None
         self._event_chain_ids: Iterator[int] | None = None
+        simulator.changes.subscribe(self._on_change)
 
     @property
     def recentTask(self) -> list[MoRef]:
@@ -132,6 +133,15 @@ class TaskManager(ManagedObject):
     def create_collector_for_tasks(self, session: "Session", spec: "TaskFilterSpec") -> "TaskHistoryCollector":
         """CreateCollectorForTasks: a collector of the session's own; InvalidState beyond maxCollector."""
         return self._simulator.task_history.create_collector(session, spec)
+
+    def _on_change(self, ref: MoRef, paths: tuple[str, ...]) -> None:
+        # A completed task leaves recentTask ten minutes later: say so then, as a vCenter does.
+        if ref.type != "Task" or "info.state" not in paths:
+            return
+        task = self._simulator.registry.find(ref)
+        if isinstance(task, Task) and task.info.state.completed:
+            # Just past the window: a task completed exactly ten minutes ago still counts as recent.
+            self._simulator.clock.call_later(RECENT_WINDOW.total_seconds() + 0.001, lambda: self.task_expired(task))
 
     def task_expired(self, task: Task) -> None:
         """A task left the history (task.maxAge, or the retention limit): it leaves recentTask too,
