@@ -8,9 +8,11 @@ chromium. Selenium is pointed at ``chromedriver`` explicitly, so it never downlo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -42,8 +44,8 @@ def _paths() -> tuple[str | None, str | None]:
 def _install() -> str:
     """apt-get the packages; what went wrong, or '' when it worked."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    lock = ["-o", "DPkg::Lock::Timeout=600"]
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *lock, *PACKAGES]):
+    lock = ["-o", "DPkg::Lock::Timeout=600"]  # another apt (not ours) may hold dpkg's lock a while
+    for command in (["apt-get", "update", "-qq", *lock], ["apt-get", "install", "-y", "-qq", *lock, *PACKAGES]):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
         if done.returncode != 0:
             return f"{' '.join(command)} failed: {done.stderr.strip()[-500:]}"
@@ -51,13 +53,20 @@ def _install() -> str:
 
 
 def chromium_and_driver() -> tuple[str, str]:
-    """Paths of chromium and chromedriver, installed by apt when missing and we may; else skip."""
+    """Paths of chromium and chromedriver, installed by apt when missing and we may; else skip.
+
+    Test runs side by side (CI runs two Pythons at once) install one at a time: the second
+    finds what the first installed.
+    """
     chromium, driver = _paths()
     if chromium and driver:
         return chromium, driver
     problem = "not running as root"
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        problem = _install()
+        with open(Path(tempfile.gettempdir()) / "vtasksim-chromium-install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            chromium, driver = _paths()
+            problem = "" if chromium and driver else _install()
         chromium, driver = _paths()
         if chromium and driver:
             return chromium, driver

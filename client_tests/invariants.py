@@ -2,8 +2,9 @@
 clients did to it (fuzzing, races, restarts).
 
 - Every task's TaskInfo is coherent: its state is a vim.TaskInfo.State; a completed task
-  (success, error) has a completeTime and a running or queued one has none; a queued task has no
-  startTime; queueTime <= startTime <= completeTime; a result only on success; an error only on
+  (success, error) has a completeTime and a running or queued one has none (a queued task may
+  have a startTime: SetTaskState may put a running task back in the queue); queueTime <=
+  startTime <= completeTime; a result only on success; an error only on
   error; ``cancelled`` only on a cancelable task (a cancelled task may still succeed: the
   cancelation came too late); progress within 0..100.
 - ``TaskManager.recentTask`` names tasks that exist (recentTask ⊆ tasks), each once.
@@ -40,8 +41,6 @@ def task_info_problems(info: etree._Element) -> list[str]:
         problems.append(f"state {state!r}")
     if done != (completed is not None):
         problems.append(f"state {state} with completeTime {completed}")
-    if state == "queued" and started is not None:
-        problems.append("queued with a startTime")
     stamps = [stamp for stamp in (queued, started, completed) if stamp is not None]
     if stamps != sorted(stamps):
         problems.append(f"timestamps out of order: queue {queued}, start {started}, complete {completed}")

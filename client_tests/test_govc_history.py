@@ -228,38 +228,60 @@ def test_govc_tasks_s_running_lists_only_running_tasks(lab_govc: Govc, lab_si) -
     assert any(f"[12% Task:{running.info.key}]" in line for line in lines[1:])
 
 
-def test_govc_tasks_f_follows_a_progress_change_made_by_pyvmomi(lab_server: RunningServer, lab_si, tmp_path: Path) -> None:
-    """``govc tasks -f`` keeps watching; a progress change made by pyVmomi shows up as a new row."""
-    import queue
-    import threading
+class Following:
+    """A ``govc … -f`` left running, as a user leaves it in a terminal; its lines read as they come."""
 
-    task = create_task(lab_si, "vm-45", "running", progress=5)
-    env = dict(
-        os.environ, GOVC_URL=f"http://alice:pw@{lab_server.host}:{lab_server.port}/sdk", GOVC_INSECURE="1",
-        GOVC_PERSIST_SESSION="false", TZ="UTC", HOME=str(tmp_path),
-    )  # fmt: skip
-    follower = subprocess.Popen([find_tool("govc"), "tasks", "-f"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in follower.stdout], daemon=True).start()  # type: ignore[union-attr]
+    def __init__(self, server: RunningServer, home: Path, *args: str) -> None:
+        import queue
+        import threading
 
-    def wait_for(text: str, seconds: float = 20) -> str:
+        env = dict(
+            os.environ, GOVC_URL=f"http://alice:pw@{server.host}:{server.port}/sdk", GOVC_INSECURE="1",
+            GOVC_PERSIST_SESSION="false", TZ="UTC", HOME=str(home),
+        )  # fmt: skip
+        self._process = subprocess.Popen([find_tool("govc"), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [self._lines.put(line) for line in self._process.stdout], daemon=True).start()  # type: ignore[union-attr]
+
+    def wait_for(self, text: str, seconds: float = 20) -> str:
+        import queue
+
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                line = lines.get(timeout=0.2)
+                line = self._lines.get(timeout=0.2)
             except queue.Empty:
                 continue
             if text in line:
                 return line
-        raise AssertionError(f"govc tasks -f printed no line with {text!r} in {seconds} s")
+        raise AssertionError(f"govc printed no line with {text!r} in {seconds} s")
 
+    def stop(self) -> None:
+        self._process.kill()
+        self._process.wait(10)
+
+
+def test_govc_tasks_f_follows_a_progress_change_made_by_pyvmomi(lab_server: RunningServer, lab_si, tmp_path: Path) -> None:
+    """``govc tasks -f`` keeps watching; a progress change made by pyVmomi shows up as a new row."""
+    task = create_task(lab_si, "vm-45", "running", progress=5)
+    following = Following(lab_server, tmp_path, "tasks", "-f")
     try:
-        wait_for(f"[ 5% Task:{task.info.key}]")
+        following.wait_for(f"[ 5% Task:{task.info.key}]")
         task.UpdateProgress(64)
-        assert wait_for(f"[64% Task:{task.info.key}]").startswith("com.example.govc")
+        assert following.wait_for(f"[64% Task:{task.info.key}]").startswith("com.example.govc")
     finally:
-        follower.kill()
-        follower.wait(10)
+        following.stop()
+
+
+def test_govc_events_f_follows_the_task_events_of_new_tasks(lab_server: RunningServer, lab_si, tmp_path: Path) -> None:
+    """``govc events -f`` watches the collector's latestPage: a task created by pyVmomi appears."""
+    following = Following(lab_server, tmp_path, "events", "-f")
+    try:
+        following.wait_for("] [info] Task: ")  # the latest page as it was: govc is watching
+        create_task(lab_si, "vm-43", "running")
+        assert following.wait_for("Task: com.example.govc (target=VirtualMachine web-02)").startswith("[")
+    finally:
+        following.stop()
 
 
 def readme_govc_examples() -> list[tuple[list[str], list[str]]]:

@@ -39,6 +39,11 @@ def run_pytest(python: str | Path, project: Path, env: dict[str, str] | None = N
     )  # fmt: skip
 
 
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
 def test_the_readme_shows_a_pytest_file_and_a_unittest_file() -> None:
     assert set(readme_test_files()) == {"test_backup.py", "test_with_unittest.py"}
 
@@ -66,3 +71,34 @@ def test_a_marker_naming_a_missing_file_is_a_usage_error(tmp_path: Path) -> None
     )
     result = run_pytest(sys.executable, tmp_path)
     assert result.returncode != 0 and "no file" in result.stdout + result.stderr
+
+
+PORT_RECORDER = '''\
+import os
+
+
+def test_records_its_server(vtasksim):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with open(os.path.join(os.environ["VTASKSIM_PORTS"], worker), "w") as out:
+        out.write(str(vtasksim.port))
+    assert vtasksim.control.health()["status"] == "ok"
+'''
+
+
+def test_one_server_per_xdist_worker(tmp_path: Path) -> None:
+    """Under pytest-xdist each worker is a session of its own, with a server of its own."""
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
+    project = write_user_project(_mkdir(tmp_path / "project"))
+    (project / "test_ports.py").write_text(PORT_RECORDER)
+    ports = tmp_path / "ports"
+    ports.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    env["VTASKSIM_PORTS"] = str(ports)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "each", str(project)],
+        capture_output=True, text=True, timeout=300, cwd=project, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b12 passed\b", result.stdout), result.stdout  # the README's 5 and this one, on each worker
+    recorded = {path.name: path.read_text() for path in ports.iterdir()}
+    assert set(recorded) == {"gw0", "gw1"} and len(set(recorded.values())) == 2, recorded

@@ -371,3 +371,22 @@ def test_a_vms_task_event_names_its_host_cluster_and_datacenter(start) -> None:
     )
     assert event.key in [e.key for e in folder_events]
     Disconnect(si)
+
+
+def test_changing_a_setting_takes_global_settings(start) -> None:
+    server = start(
+        "users:\n"
+        "  - {name: admin, password: pw, role: Admin}\n"
+        "  - {name: reader, password: pw, role: ReadOnly}\n"
+    )
+    reader = smart_connect(server, "reader", "pw")
+    change = [vim.option.OptionValue(key="task.maxAge", value=7)]
+    with pytest.raises(vim.fault.NoPermission) as raised:
+        reader.RetrieveContent().setting.UpdateOptions(change)
+    assert raised.value.privilegeId == "Global.Settings"
+    assert {o.key: o.value for o in reader.RetrieveContent().setting.QueryOptions("task.maxAge")} == {"task.maxAge": 30}
+    admin = smart_connect(server, "admin", "pw")
+    admin.RetrieveContent().setting.UpdateOptions(change)
+    assert reader.RetrieveContent().setting.QueryOptions("task.maxAge")[0].value == 7
+    Disconnect(reader)
+    Disconnect(admin)

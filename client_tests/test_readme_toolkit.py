@@ -125,3 +125,22 @@ def test_faults_example_answers_as_its_comments_say(tmp_path) -> None:
         assert rules[1]["drop"] is True and rules[2]["delay"] == 2.0
     finally:
         server.stop()
+
+
+def schema_lines() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.S)
+    return [line for block in blocks for line in block.splitlines() if line.startswith(("vtasksim check", "vtasksim schema"))]
+
+
+@pytest.mark.parametrize("line", schema_lines())
+def test_check_and_schema_examples_run_as_printed(line: str, tmp_path) -> None:
+    import sys
+
+    command = line.split("#", 1)[0].replace("vtasksim", f"{sys.executable} -m vtasksim", 1)
+    command = command.replace("> fixture.schema.json", f"> {tmp_path / 'fixture.schema.json'}")
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    if "check" in line:
+        assert result.stdout.count(": ok (") == 2
+    else:
+        assert json.loads((tmp_path / "fixture.schema.json").read_text())["title"] == "vtasksim fixture"

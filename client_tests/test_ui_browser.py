@@ -7,6 +7,7 @@ pyVmomi on tasks the test creates itself, so the tests do not depend on each oth
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -320,11 +321,12 @@ def test_a_screenshot_of_the_page_is_saved(page, si):
     page.execute_script(f"location.hash = 'task={export.info.key}'")
     wait_until(page, lambda: len(calls(history_items(page))) == 6)
     time.sleep(0.3)  # let the progress bars finish their transition
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / "ui-recent-tasks.png"
-    assert page.save_screenshot(str(path))
-    data = path.read_bytes()
+    data = page.get_screenshot_as_png()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    ARTIFACTS.mkdir(exist_ok=True)
+    written = ARTIFACTS / f"ui-recent-tasks.{os.getpid()}.png"
+    written.write_bytes(data)
+    written.replace(ARTIFACTS / "ui-recent-tasks.png")  # whole, even with two test runs side by side
 
 
 # Thousands of tasks

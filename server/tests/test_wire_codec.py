@@ -459,3 +459,14 @@ def test_moref_without_a_type_is_invalid_argument(reader: Vim25Reader) -> None:
     """WIRE.md §3: "ManagedObjectReference: string content with attribute type"."""
     with pytest.raises(InvalidArgument):
         reader.read(element(f'<result {NAMESPACES} xsi:type="ManagedObjectReference">vm-1</result>'), ANY_TYPE, "result")
+
+
+@pytest.mark.parametrize("xsi_type", ["xsd:string", "ArrayOfString", "ManagedObjectReference"])
+def test_a_primitive_array_or_reference_where_a_data_object_is_declared_is_invalid_argument(reader: Vim25Reader, xsi_type: str) -> None:
+    """A fuzzed ObjectSpec written as another kind of value: a fault naming the argument, never a crash later."""
+    element = etree.fromstring(
+        f'<objectSet xmlns="urn:vim25" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="{xsi_type}">x</objectSet>'
+    )
+    with pytest.raises(InvalidArgument) as raised:
+        reader.read(element, "ObjectSpec", "specSet.objectSet")
+    assert raised.value.properties["invalidProperty"] == "specSet.objectSet"

@@ -17,7 +17,8 @@ from lxml import etree
 from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.namespaces import XSI_TYPE, local_name
 
-#: What the log keeps of a password argument (Login's): anyone who may read /_vtasksim/ reads the log.
+#: What the log keeps of a password argument (Login's) or a session id (SessionIsActive's, another
+#: session's cookie): anyone who may read /_vtasksim/ reads the log.
 HIDDEN = "(hidden)"
 #: An XML argument with more elements than this is kept as the start of its text instead.
 ELEMENT_LIMIT = 200
@@ -30,7 +31,7 @@ def arguments_of(ctx: Any) -> dict[str, Any] | None:
         return None
     names = ctx.descriptor.in_message._type_info
     return {
-        name: HIDDEN if "password" in name.lower() else _value(value)
+        name: HIDDEN if "password" in name.lower() or name.lower() == "sessionid" else _value(value)
         for name, value in zip(names, ctx.in_object)
         if name != "_this" and value is not None
     }

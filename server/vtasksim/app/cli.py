@@ -11,13 +11,17 @@ import gc
 import logging
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from vtasksim import __version__
 from vtasksim.app.check_command import add_schema_commands
 from vtasksim.app.bundled import DEFAULT, add_fixtures_command, bundled_fixture, source_name
 from vtasksim.app.runtime import CLOCK_MODES, FixtureSource
 from vtasksim.domain.simulator import COMPAT_MODES
+
+if TYPE_CHECKING:
+    from vtasksim.app.runtime import Runtime
+    from vtasksim.app.state import StateStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--key", type=Path, default=None, help="PEM private key of --cert (with --tls)")
     serve.add_argument("--max-body-bytes", type=int, default=None, metavar="BYTES", help="refuse request bodies larger than this with HTTP 413 (default 16 MiB)")
     serve.add_argument("--max-array-items", type=int, default=None, metavar="N", help="refuse requests with an array of more items (default 10000)")
+    serve.add_argument("--state", type=Path, default=None, metavar="PATH", help="keep the tasks in this SQLite file: a restart, even a kill -9, loses no acknowledged change")
     serve.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS", help="close connections idle this long outside a call (default 60)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
     serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING; INFO logs one line per vim call)")
@@ -91,8 +96,14 @@ def serve(args: argparse.Namespace) -> int:
     except (FixtureError, ValueError) as error:
         print(f"vtasksim: {error}", file=sys.stderr)
         return 2
+    state = _open_state(args.state, runtime, reactor) if args.state is not None else None
+    if args.state is not None and state is None:
+        return 2
     gc.freeze()  # the fixture's objects live as long as the server: keep them out of every collection
-    site = build_site(access_log=args.access_log, runtime=runtime, control_token=args.control_token, idle_timeout=args.idle_timeout)
+    site = build_site(
+        access_log=args.access_log, runtime=runtime, control_token=args.control_token, idle_timeout=args.idle_timeout,
+        before_reply=state.flush if state is not None else None,
+    )  # fmt: skip
     if args.tls or args.cert:
         from vtasksim.app.tls import context_factory
 
@@ -108,7 +119,26 @@ def serve(args: argparse.Namespace) -> int:
     reactor.callWhenRunning(print, ready, flush=True)
     reactor.run()
     runtime.requests.close()
+    if state is not None:
+        state.close()
     return 0
+
+
+def _open_state(path: Path, runtime: "Runtime", reactor: Any) -> "StateStore | None":
+    """The store at ``path``, its tasks restored into the runtime's simulator; None (said) when it cannot be read."""
+    import sqlite3
+
+    from vtasksim.app.state import StateStore
+
+    try:
+        state = StateStore(path, lambda action: reactor.callLater(0, action))
+        state.restore(runtime.simulator)
+    except (sqlite3.Error, OSError) as error:
+        print(f"vtasksim: cannot use the state file {path}: {error}", file=sys.stderr)
+        return None
+    state.attach(runtime.simulator)
+    runtime.listeners.append(state.start_over)
+    return state
 
 
 def _fixture_source(path: Path | None) -> FixtureSource:

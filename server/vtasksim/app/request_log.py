@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -133,3 +134,15 @@ class RequestLog:
         if self._trace is not None:
             self._trace.close()
             self._trace = None
+
+
+#: Elements whose text is a secret: a password, a session key asked about, and a UserSession's
+#: key (the cookie of a session: LoginResponse, currentSession, sessionList).
+_SECRET_ELEMENTS = re.compile(
+    rb"(<(?:[\w.-]+:)?(?:password|sessionI[dD])\b[^>]*>)[^<]*(</)|(<key>)[^<]*(</)(?=key><userName>)"
+)
+
+
+def without_secrets(body: bytes) -> bytes:
+    """A body fit to keep in a log: passwords and session keys replaced by ``(hidden)``."""
+    return _SECRET_ELEMENTS.sub(lambda m: (m.group(1) or m.group(3)) + b"(hidden)" + (m.group(2) or m.group(4)), body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from twisted.internet import reactor
 from twisted.web.resource import Resource
@@ -17,7 +17,7 @@ from twisted.web.server import NOT_DONE_YET, Request, Site
 
 from vtasksim.app.call_arguments import arguments_of, task_started
 from vtasksim.app.channel import VimChannel, VimRequest
-from vtasksim.app.request_log import RequestLog, RequestRecord
+from vtasksim.app.request_log import RequestLog, RequestRecord, without_secrets
 from vtasksim.app.ui import build_ui
 from vtasksim.domain.faults import InvalidRequest, MethodFault
 from vtasksim.domain.scenarios.fault_rules import FaultRule
@@ -92,6 +92,8 @@ class SdkResource(Resource):
         self._dispatcher = Dispatcher(self.application)
         self._documents = documents
         self._requests = requests
+        #: Called before each response is written (``--state`` writes the call's changes).
+        self.before_reply: Callable[[], None] | None = None
 
     def getChildWithDefault(self, path: bytes, request: Request) -> Resource:
         if path == b"":
@@ -142,12 +144,14 @@ class SdkResource(Resource):
             request.channel.transport.abortConnection()
 
     def _answer(self, ctx: Any, request: Request) -> bytes:
-        request_body = ctx.in_string[0] if self._requests is not None and self._requests.bodies else None
+        request_body = without_secrets(ctx.in_string[0]) if self._requests is not None and self._requests.bodies else None
         body = self._dispatcher.answer(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
         if self._requests is not None:
             self._record(request, ctx, ctx.out_error, request_body, body)
+        if self.before_reply is not None:
+            self.before_reply()  # --state: the call's changes are on disk before the client hears of them
         return body
 
     def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:
@@ -189,7 +193,7 @@ class SdkResource(Resource):
             fault_message=fault.message if fault is not None else None,
             latency_ms=(time.perf_counter() - started) * 1000.0,
             status=status, request_body=request_body,
-            response_body=response_body if self._requests.bodies else None,
+            response_body=without_secrets(response_body) if self._requests.bodies and response_body else None,
             note=None if rule is None else f"{'dropped by ' if rule.drop else ''}fault rule {rule.id}",
         ))  # fmt: skip
 
@@ -258,6 +262,7 @@ def build_site(
     runtime: "Runtime | None" = None,
     control_token: str | None = None,
     idle_timeout: float = 60.0,
+    before_reply: Callable[[], None] | None = None,
 ) -> Site:
     """The site of ``simulator``, or of ``runtime``'s current one with the control API beside it."""
     root = Root()
@@ -275,6 +280,7 @@ def build_site(
         assert simulator is not None, "a simulator or a runtime"
         sdk = SdkResource(simulator, documents or ServiceDocuments(vim_types()))
         ui = build_ui(simulator)
+    sdk.before_reply = before_reply
     root.putChild(b"sdk", sdk)
     root.putChild(b"ui", ui)
     site = VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)

@@ -42,4 +42,8 @@ def context_factory(host: str, cert: Path | None = None, key: Path | None = None
         key_pem = key.read_bytes() if key is not None else cert_pem
     else:
         cert_pem, key_pem = self_signed_pem(host)
-    return ssl.PrivateCertificate.loadPEM(cert_pem + b"\n" + key_pem).options()
+    pair = ssl.PrivateCertificate.loadPEM(cert_pem + b"\n" + key_pem)
+    # TLS 1.2 and newer only, said here rather than left to the library's default of the day.
+    return ssl.CertificateOptions(
+        privateKey=pair.privateKey.original, certificate=pair.original, raiseMinimumTo=ssl.TLSVersion.TLSv1_2
+    )

@@ -13,7 +13,7 @@ SYSTEM_PRIVILEGES = frozenset({"System.Anonymous", "System.View", "System.Read"}
 
 #: The privileges the simulator checks somewhere: what an Admin is told it holds.
 ALL_PRIVILEGES = SYSTEM_PRIVILEGES | {
-    "Global.CancelTask", "Task.Create", "Task.Update", "Sessions.ValidateSession", "Sessions.TerminateSession",
+    "Global.CancelTask", "Global.Settings", "Task.Create", "Task.Update", "Sessions.ValidateSession", "Sessions.TerminateSession",
 }  # fmt: skip
 
 #: vCenter's system roles; ``Admin`` holds every privilege there is.

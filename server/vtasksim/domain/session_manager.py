@@ -6,6 +6,7 @@ than the server's session timeout, as vCenter's do; every authenticated call kee
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,8 @@ from vtasksim.domain.managed_object import ManagedObject
 from vtasksim.domain.vmodl import MoRef, VimData
 
 SESSION_MANAGER = MoRef("SessionManager", "SessionManager")
+#: What an unknown user's password is compared with (no password equals it: it is not text one can send).
+_NO_PASSWORD = "\x00no user\x00"
 DEFAULT_LOCALE = "en"
 
 
@@ -155,7 +158,11 @@ class SessionManager(ManagedObject):
         if self._users is None:
             return anyone(user_name)
         user = self._users.get(user_name)
-        if user is None or user.password != password:
+        # Compared in constant time, and compared even for an unknown user: how long a refusal
+        # takes tells nothing of the password, nor of which user names exist.
+        known = user is not None and user.password is not None
+        expected = (user.password if known else _NO_PASSWORD).encode("utf-8")  # type: ignore[union-attr]
+        if not hmac.compare_digest(expected, password.encode("utf-8")) or not known:
             raise InvalidLogin("Cannot complete login due to an incorrect user name or password.")
         return user
 

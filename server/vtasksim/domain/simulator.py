@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Callable, TypeVar
 
 from vtasksim.domain.authorization import User
 from vtasksim.domain.authorization_manager import AuthorizationManager
@@ -96,6 +96,8 @@ class Simulator:
         self.clock = clock
         self.settings = settings or SimulatorSettings()
         self.changes = ChangeFeed()
+        #: Called with every task added (the change feed tells only of changes to known objects).
+        self.task_added: list[Callable[[Task], None]] = []
         self.registry = Registry()
         self.custom_fields_manager = self.add(CustomFieldsManager(self.registry.get))
         self.inventory = Inventory(
@@ -206,6 +208,8 @@ class Simulator:
         self.add(task)
         self.task_history.add(task)
         self.event_manager.record_task_created(task)
+        for listener in list(self.task_added):
+            listener(task)
         return task
 
     def _task_expired(self, task: Task) -> None:

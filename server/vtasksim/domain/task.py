@@ -190,6 +190,13 @@ class Task(ManagedObject):
         else:
             self._finish_cancel()
 
+    def resume(self) -> None:
+        """Carry on after a restart from stored state: a cancelation that was under way takes
+        effect (after the task's whole cancel delay: the stored state does not say how much of it
+        had passed)."""
+        if self.info.cancelled and not self.info.state.completed and self._pending_cancel is None:
+            self._pending_cancel = self._clock.call_later(self.behaviour.cancel_delay, self._finish_cancel)
+
     def _finish_cancel(self) -> None:
         self._pending_cancel = None
         if self.info.state.completed:

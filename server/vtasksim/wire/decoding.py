@@ -89,6 +89,8 @@ class Vim25Reader:
         actual = self._xsi_type(element, path) or declared
         if actual == ANY_TYPE:
             actual = "xsd:string"  # suds sends anyType values with no xsi:type at all
+        if actual != declared and not self._may_stand_for(actual, declared):
+            raise InvalidArgument(path, f"A specified parameter was not correct: {path} must be a {declared}, not a {actual}.")
         if actual in _MOREF_TYPES:
             return self._read_moref(element, path)
         if actual.startswith("xsd:"):
@@ -104,6 +106,18 @@ class Vim25Reader:
         if declared not in (ANY_TYPE, actual) and not self.types.is_subtype(actual, declared):
             raise InvalidArgument(path, f"A specified parameter was not correct: {path} must be a {declared}, not a {actual}.")
         return self._read_data(element, actual, path)
+
+    def _may_stand_for(self, actual: str, declared: str) -> bool:
+        """Whether an ``xsi:type`` may replace the declared type: anything in an anyType; a
+        subtype for a data type; for a primitive or a reference, only a primitive or a reference
+        (clients differ in which integer or reference name they write). A primitive, an array or
+        a reference where a data object is declared is never one."""
+        if declared == ANY_TYPE:
+            return True
+        plain = actual.startswith(("xsd:", "ArrayOf")) or actual in _MOREF_TYPES
+        if declared.startswith("xsd:") or declared in _MOREF_TYPES:
+            return plain
+        return not plain
 
     def _xsi_type(self, element: etree._Element, path: str) -> str | None:
         raw = element.get(XSI_TYPE)

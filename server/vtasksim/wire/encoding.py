@@ -104,6 +104,10 @@ class Vim25Writer:
     def _write(self, out: list[str], name: str, value: Any, declared: str) -> None:
         if value is None:
             return
+        if type(value) is str:  # most fields: no type to work out
+            xsi = _XSI_STRING if declared == ANY_TYPE else ""
+            out.append(f"<{name}{xsi}>{escape_text(value)}</{name}>")
+            return
         if isinstance(value, (list, tuple)):
             if declared == ANY_TYPE and value:
                 # One anyType value holding a list: <val xsi:type="ArrayOfManagedObjectReference">.
@@ -155,7 +159,7 @@ class Vim25Writer:
             return
         for name, field in self._class_plan(type(data)):
             value = getattr(data, name)
-            if value is None or value == []:
+            if value is None or (type(value) is list and not value):
                 continue
             self._write(out, name, value, field.type if field is not None else ANY_TYPE)
 
@@ -194,6 +198,7 @@ class Vim25Writer:
 
 
 _XSI_MOREF = f' xsi:type="{MOREF}"'
+_XSI_STRING = ' xsi:type="xsd:string"'
 #: What lxml escapes in text (and refuses: characters XML 1.0 cannot carry).
 _TEXT_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ATTRIBUTE_SPECIAL = re.compile('[&<>"\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')

@@ -21,5 +21,7 @@ class OptionManagerService(VimService):
     def UpdateOptions(ctx: Any, this: Any, changedValue: list[Any] | None) -> Any:
         call = call_of(ctx)
         manager = call.target(this, OptionManager)
+        # vCenter's VpxSettings want Global.Settings, held at the root folder, to change a setting.
+        call.simulator.authorization_manager.require(call.session, "Global.Settings", call.simulator.root_folder.ref)
         manager.update_options([call.read(element, "OptionValue", "changedValue") for element in changedValue or ()])
         return call.reply()
