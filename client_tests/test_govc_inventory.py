@@ -99,3 +99,21 @@ def test_govc_vm_and_host_info_read_the_summaries(govc) -> None:
     assert "Power state:  poweredOn" in info and "IP address:   192.0.2.44" in info and "Host:         esx-03.lab.local" in info
     host = "\n".join(govc("host.info", "/DC-Lab/host/Cluster-01/esx-01.lab.local"))
     assert "State:           connected" in host and "Manufacturer:    VMware, Inc." in host
+
+
+def test_govc_finds_vms_and_hosts_through_the_search_index(govc) -> None:
+    """-vm.ipath, -vm.ip, -vm.uuid, -vm.dns and -host.dns: FindByInventoryPath, FindByIp, FindByUuid, FindByDnsName."""
+    for flag, value, name in (("-vm.ipath", "DC-Lab/vm/Web/web-01", "web-01"), ("-vm.ip", "192.0.2.44", "db-01"),
+                              ("-vm.uuid", VMS["web-03"][5], "web-03"), ("-vm.dns", "web-02.lab.local", "web-02")):  # fmt: skip
+        lines = govc("vm.info", flag, value)
+        assert lines[:2] == [f"Name:           {name}", f"  Path:         {VMS[name][1]}"], flag
+    assert govc("host.info", "-host.dns", "esx-02.lab.local")[1].endswith("/DC-Lab/host/Cluster-01/esx-02.lab.local")
+
+
+def test_govc_reads_roles_permissions_and_custom_fields(govc) -> None:
+    roles = [line.split()[0] for line in govc("role.ls")]
+    assert roles[:5] == ["NoAccess", "Anonymous", "View", "ReadOnly", "Admin"]
+    assert govc("permissions.ls", "/")[1].split() == ["Admin", "/", "VSPHERE.LOCAL\\Administrators", "Yes"]
+    assert [line.split()[1] for line in govc("fields.ls")] == ["owner"]
+    govc("fields.set", "owner", "ops-team", VMS["web-03"][1])
+    assert govc("fields.info", VMS["web-03"][1])[0].split() == [VMS["web-03"][1], "owner", "ops-team"]
