@@ -13,7 +13,7 @@ from vtasksim.domain.faults import InvalidArgument
 from vtasksim.domain.history.events import Event, TaskEvent, category_of
 from vtasksim.domain.history.history_collector import check_page_size
 from vtasksim.domain.history.lineage import matches_recursion
-from vtasksim.domain.history.task_filter import check_entity, check_reference, check_time_range, user_matches, utc
+from vtasksim.domain.history.task_filter import check_history_filter, user_matches, within
 from vtasksim.domain.registry import Registry
 from vtasksim.domain.task import TaskReasonAlarm, TaskReasonSchedule
 from vtasksim.domain.typesystem import vim_types
@@ -63,13 +63,7 @@ class EventFilterSpec(VimData):
 
 def check_event_filter(spec: EventFilterSpec, registry: Registry) -> None:
     """InvalidArgument (naming the field) for a filter no event could be meant by."""
-    if spec.entity is not None:
-        check_entity(spec.entity.entity, registry, "filter.entity.entity")
-    if spec.time is not None:
-        spec.time.beginTime, spec.time.endTime = utc(spec.time.beginTime), utc(spec.time.endTime)
-        check_time_range(spec.time.beginTime, spec.time.endTime, "filter.time")
-    check_reference(spec.alarm, "Alarm", "filter.alarm")
-    check_reference(spec.scheduledTask, "ScheduledTask", "filter.scheduledTask")
+    check_history_filter(spec, registry)
     if spec.maxCount is not None:
         check_page_size(spec.maxCount, "filter.maxCount")
     types = vim_types()
@@ -99,7 +93,7 @@ def event_matches(spec: EventFilterSpec, event: Event, registry: Registry, root_
 
 
 def _in_time(spec: EventFilterSpecByTime, when: datetime) -> bool:
-    return (spec.beginTime is None or when >= spec.beginTime) and (spec.endTime is None or when <= spec.endTime)
+    return within(when, spec.beginTime, spec.endTime)
 
 
 def _of_type(event: Event, names: list[str]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from vtasksim.domain.faults import InvalidArgument, ManagedObjectNotFound
 from vtasksim.domain.history.lineage import is_entity, matches_recursion
@@ -59,10 +59,13 @@ class TaskFilterSpec(VimData):
 
 
 def check_task_filter(spec: TaskFilterSpec, registry: Registry) -> None:
-    """InvalidArgument (naming the field) for a filter no task could be meant by.
+    """InvalidArgument (naming the field) for a filter no task could be meant by."""
+    check_history_filter(spec, registry)
 
-    Times without a zone are UTC, as vCenter reads them.
-    """
+
+def check_history_filter(spec: Any, registry: Registry) -> None:
+    """The checks of what every history filter has (TaskFilterSpec, EventFilterSpec): its entity,
+    time range, alarm and scheduled task. Times without a zone are UTC, as vCenter reads them."""
     if spec.entity is not None:
         check_entity(spec.entity.entity, registry, "filter.entity.entity")
     if spec.time is not None:
@@ -133,7 +136,11 @@ def _in_time(spec: TaskFilterSpecByTime, info: TaskInfo) -> bool:
     when: datetime | None = getattr(info, TIME_FIELDS[spec.timeType])
     if when is None:
         return False  # a task not yet started (or completed) has no such time to filter on
-    return (spec.beginTime is None or when >= spec.beginTime) and (spec.endTime is None or when <= spec.endTime)
+    return within(when, spec.beginTime, spec.endTime)
+
+
+def within(when: datetime, begin: datetime | None, end: datetime | None) -> bool:
+    return (begin is None or when >= begin) and (end is None or when <= end)
 
 
 def _listed(allowed: list, value: object) -> bool:
