@@ -19,6 +19,7 @@ from twisted.internet import reactor
 from twisted.internet.protocol import ClientFactory, Factory, Protocol
 from twisted.protocols.policies import TimeoutMixin
 
+from vtasksim.app.direct_write import write_now
 from vtasksim.app.fast_http import http_response, might_be_fast, read_request
 from vtasksim.app.workers.messages import DROP, GONE, READY, REPLY, FrameReader, call_frame, frame
 from vtasksim.app.workers.pool import reuse_port_socket
@@ -94,7 +95,7 @@ class ClientConnection(Protocol, TimeoutMixin):
 
     def answered(self, code: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         self._call = None
-        self.transport.write(http_response(code, headers, body, self._close_after))
+        write_now(self.transport, http_response(code, headers, body, self._close_after))
         if self._close_after:
             self.transport.loseConnection()
             return
