@@ -75,6 +75,17 @@ def schema_error(root: Node | None, definition: str | None = None) -> SchemaErro
 _constructor = yaml.SafeLoader("")
 
 
+def construct_scalar(node: ScalarNode) -> Any:
+    """A scalar's value as PyYAML's safe loader makes it (an int, a timestamp …), kept nowhere:
+    the loader remembers every node it constructed (and one it failed to, as under way), which
+    would keep every fixture's nodes alive and refuse a node asked for again."""
+    try:
+        return _constructor.construct_object(node, deep=True)
+    finally:
+        _constructor.constructed_objects.pop(node, None)
+        _constructor.recursive_objects.pop(node, None)
+
+
 def _plain(node: Node, path: tuple, located: Located) -> Any:
     located.values[path] = node
     if isinstance(node, MappingNode):
@@ -90,7 +101,7 @@ def _plain(node: Node, path: tuple, located: Located) -> Any:
     if isinstance(node, SequenceNode):
         return [_plain(item, (*path, index), located) for index, item in enumerate(node.value)]
     try:
-        value = _constructor.construct_object(node, deep=True)
+        value = construct_scalar(node)
     except (yaml.YAMLError, ValueError):
         return node.value  # the loader says what is wrong with it
     return value.isoformat() if isinstance(value, (datetime, date)) else value

@@ -58,7 +58,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from vtasksim.app.fixture_validation import schema_error, suggest as _suggest
+from vtasksim.app.fixture_validation import construct_scalar, schema_error, suggest as _suggest
 from vtasksim.domain import faults as domain_faults
 from vtasksim.domain.authorization import ROLES, User, user_with_privileges, user_with_role
 from vtasksim.domain.clock import Clock
@@ -240,16 +240,13 @@ class _Context:
     clock: Clock
     simulator: Simulator | None = None  # holds the declared objects once they are read
     task_keys: dict[str, int] | None = None  # declared task keys and their lines
-    constructor: yaml.SafeLoader | None = None
 
     def inventory(self) -> Registry:
         assert self.simulator is not None, "objects are read before tasks"
         return self.simulator.registry
 
     def construct(self, node: Node) -> Any:
-        if self.constructor is None:
-            self.constructor = yaml.SafeLoader("")
-        return self.constructor.construct_object(node, deep=True)
+        return construct_scalar(node)
 
 
 @dataclass(frozen=True, slots=True)
