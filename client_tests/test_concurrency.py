@@ -237,7 +237,9 @@ def test_hundreds_of_held_long_polls_slow_no_one_and_end_with_their_sessions(run
             f"before: p50 {statistics.median(before):.2f} ms, p99 {percentile(before, 0.99):.2f} ms"
         )
         print(report)
-        assert statistics.median(during) < 2 * statistics.median(before) + 1.0, report
+        # Generous: this guards against waits that hold up other calls (a blocked reactor, a scan
+        # per call over every wait), not the machine's load; the bench measures the cost (issue 10).
+        assert statistics.median(during) < 2 * statistics.median(before) + 5.0, report
         for wait in waits:
             wait.logout()
         for wait in waits:
