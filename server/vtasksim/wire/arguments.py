@@ -9,6 +9,8 @@ it. Unknown attributes (pyVmomi's ``versionId``) are ignored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, Callable
 
 from lxml import etree
@@ -26,43 +28,62 @@ def read_arguments(operation: etree._Element, message_class: Any, max_array_item
 
     A repeated argument may come at most ``max_array_items`` times."""
     plan = _plan(message_class)
-    values: dict[str, Any] = {}
+    values: list[Any] = [None] * len(plan.arguments)
     for child in operation:
         tag = child.tag
         if not isinstance(tag, str):
-            continue
-        name = local_name(tag)
-        argument = plan.get(name)
+            continue  # a comment or a processing instruction
+        name = tag.rpartition("}")[2]
+        argument = plan.arguments.get(name)
         if argument is None:
             raise InvalidRequest(f"Unexpected element {name!r} in {local_name(operation.tag)}.")
-        member, read, repeated, _ = argument
+        index, member, read, repeated = argument
         value = read(child, name, member)
         if repeated:
-            items = values.setdefault(name, [])
+            items = values[index]
+            if items is None:
+                items = values[index] = []
             items.append(value)
             if max_array_items is not None and len(items) > max_array_items:
                 check_array_items(len(items), max_array_items, name)
         else:
-            values[name] = value
-    for name, (_, _, _, required) in plan.items():
-        if required and name not in values:
+            values[index] = value
+    for index, name in plan.required:
+        if values[index] is None:
             raise InvalidRequest(f"Required parameter {name} is missing.")
-    return [values.get(name) for name in plan]
+    return values
 
 
-_Argument = tuple[Any, Callable[[etree._Element, str, Any], Any], bool, bool]  # member, reader, repeated, required
-_PLANS: dict[Any, dict[str, _Argument]] = {}
+_Argument = tuple[int, Any, Callable[[etree._Element, str, Any], Any], bool]  # position, member, reader, repeated
 
 
-def _plan(message_class: Any) -> dict[str, _Argument]:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to read a method's arguments: each by its element name, and which must be there."""
+
+    arguments: dict[str, _Argument]
+    required: tuple[tuple[int, str], ...]
+
+
+_PLANS: dict[Any, _Plan] = {}
+
+
+def _plan(message_class: Any) -> _Plan:
     """Each argument of a Spyne message, in order, with its reader: worked out once per method."""
     plan = _PLANS.get(message_class)
     if plan is None:
-        plan = _PLANS[message_class] = {
-            name: (member, _reader(member), member.Attributes.max_occurs > 1, member.Attributes.min_occurs >= 1)
-            for name, member in message_class._type_info.items()
-        }
+        members = list(message_class._type_info.items())
+        plan = _PLANS[message_class] = _Plan(
+            {name: (index, member, _reader(member), member.Attributes.max_occurs > 1) for index, (name, member) in enumerate(members)},
+            tuple((index, name) for index, (name, member) in enumerate(members) if member.Attributes.min_occurs >= 1),
+        )
     return plan
+
+
+@cache
+def has_xml_arguments(message_class: Any) -> bool:
+    """Whether a method takes an argument the wire hands over as an lxml element (a spec, a fault …)."""
+    return any(read is _element for _, _, read, _ in _plan(message_class).arguments.values())
 
 
 def _reader(member: Any) -> Callable[[etree._Element, str, Any], Any]:

@@ -81,7 +81,7 @@ class Dispatcher:
         if not handles:
             raise ResourceNotFoundError(call.method_request_string)
         call.descriptor = handles[0]
-        protocol.deserialize(call, None)  # the arguments, within the server's limits
+        protocol.read_arguments(call)  # the arguments, within the server's limits
 
     @staticmethod
     def answer(call: VimCall) -> bytes:
