@@ -18,7 +18,7 @@ from typing import Any, Callable
 from lxml import etree
 
 from vtasksim.domain.faults import InvalidArgument, InvalidRequest
-from vtasksim.domain.typesystem import TypeSystem
+from vtasksim.domain.typesystem import FieldInfo, TypeSystem
 from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue
 from vtasksim.wire.encoding import ANY_TYPE, MOREF, array_item_type
 from vtasksim.wire.namespaces import XSD, XSI_TYPE, local_name
@@ -84,9 +84,38 @@ class Vim25Reader:
         self.types = types
         self.modelled = modelled
         self.max_array_items = max_array_items
+        #: How an element of each declared type is read when it names no other (no xsi:type), worked out once a type.
+        self._plain: dict[str, Callable[[etree._Element, str, str], Any]] = {}
+        #: Each data type's fields by name (the type table's index, without its two lookups per element).
+        self._fields: dict[str, dict[str, FieldInfo]] = {}
 
     def read(self, element: etree._Element, declared: str, path: str) -> Any:
-        actual = self._xsi_type(element, path) or declared
+        # Most elements have no attribute at all, and listing none costs a third of looking one up by its namespace.
+        names = element.keys()
+        if not names or XSI_TYPE not in names:  # most elements: their type is the declared one
+            plain = self._plain.get(declared)
+            if plain is None:
+                plain = self._plain_reader(declared)
+                if declared == ANY_TYPE or declared in _PRIMITIVES or declared in _MOREF_TYPES or self.types.has_type(declared):
+                    self._plain[declared] = plain  # not an item type a client made up (ArrayOfWhatever)
+            return plain(element, declared, path)
+        return self._read_as(element, declared, self._xsi_type(element, path) or declared, path)
+
+    def _plain_reader(self, declared: str) -> Callable[[etree._Element, str, str], Any]:
+        """What :meth:`_read_as` does for an element of the declared type, without deciding it each time."""
+        if declared == ANY_TYPE:
+            return lambda element, declared, path: self._read_as(element, declared, declared, path)
+        if declared in _MOREF_TYPES:
+            return lambda element, declared, path: self._read_moref(element, path)
+        if declared.startswith("xsd:"):
+            return self._read_primitive
+        if declared.startswith("ArrayOf"):
+            return self._read_array
+        if self.types.has_type(declared) and self.types.type(declared).kind != "enum":
+            return self._read_data
+        return lambda element, declared, path: self._read_as(element, declared, declared, path)  # an enum, or an unknown type's fault
+
+    def _read_as(self, element: etree._Element, declared: str, actual: str, path: str) -> Any:
         if actual == ANY_TYPE:
             actual = "xsd:string"  # suds sends anyType values with no xsi:type at all
         if actual != declared and not self._may_stand_for(actual, declared):
@@ -164,10 +193,16 @@ class Vim25Reader:
         return TypedValue(array_type, [self.read(child, item_type, path) for child in _children(element)])
 
     def _read_data(self, element: etree._Element, type_name: str, path: str) -> Any:
+        fields = self._fields.get(type_name)
+        if fields is None:
+            fields = self._fields[type_name] = {f.name: f for f in self.types.all_fields(type_name)}
         values: dict[str, Any] = {}
-        for child in _children(element):
-            name = local_name(child.tag)
-            field = self.types.field(type_name, name)
+        for child in element:  # plain iteration: cheaper than iterchildren's tag filter
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue  # a comment or a processing instruction
+            name = local_name(tag)
+            field = fields.get(name)
             if field is None:
                 raise InvalidRequest(f"Unexpected element {name!r} in {path} (a {type_name}).")
             value = self.read(child, field.type, f"{path}.{name}")
