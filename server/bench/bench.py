@@ -36,6 +36,7 @@ from memory import measure_memory  # noqa: E402
 from scenarios import SCENARIOS, Client, Scenario, Session, create_tasks, open_session, request_bytes  # noqa: E402
 from server_process import REPO, ServerProcess, start_server, start_vcsim  # noqa: E402
 from wakeup import measure_wakeup  # noqa: E402
+from crossing import measure as measure_crossing, report as print_crossing  # noqa: E402
 
 RUNNING_TASKS = 8  # the tasks the calls go round-robin over, as in the measurements
 SERVERS = ("vtasksim", "vcsim")
@@ -245,6 +246,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-tasks", type=_int_list, default=[10_000, 100_000], help="task counts to read RSS at (default 10000,100000); 0 skips")
     parser.add_argument("--fixture-tasks", type=int, default=5_000, help="tasks added to a YAML fixture to measure loading; 0 skips (default 5000)")
     parser.add_argument("--startups", type=int, default=3, help="start-ups on the default fixture to time; 0 skips (default 3)")
+    parser.add_argument("--crossing-calls", type=int, default=20_000, help="repetitions measuring what a multi-process mode would cross; 0 skips (default 20000)")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -252,6 +254,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         args.cancel_tasks, args.wakeups = min(args.cancel_tasks, 2000), min(args.wakeups, 30)
         args.memory_tasks = [count for count in args.memory_tasks if count <= 10_000] or [10_000]
         args.fixture_tasks = min(args.fixture_tasks, 1_000)
+        args.crossing_calls = min(args.crossing_calls, 5_000)
     if args.memory_tasks == [0]:
         args.memory_tasks = []
     if args.only and set(args.only) - set(names) - {"WaitForUpdatesEx"}:
@@ -316,6 +319,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             fixture = run_fixture_memory(workdir, args.fixture_tasks)
             print_fixture_memory(fixture)
             report["fixture_loading"] = asdict(fixture)
+    if args.crossing_calls > 0:
+        print(flush=True)
+        crossing = measure_crossing(args.crossing_calls)
+        print_crossing(crossing)
+        report["crossing"] = crossing
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 1 if _failed(report) else 0

@@ -1,7 +1,7 @@
 """CPU cost of one vim call inside the server, without sockets, a load generator or a noisy machine.
 
 ``python server/bench/cost.py [--calls N] [SCENARIO ...]`` builds the real site in-process (the
-same Twisted HTTP channel, resource, dispatch and domain as ``vtasksim serve``) on a connection
+same HTTP channel and its fast path for ``POST /sdk``, resource, dispatch and domain as ``vtasksim serve``) on a connection
 whose transport is a memory buffer, makes 8 running tasks as the bench does, and feeds it N
 pyVmomi-shaped requests of each scenario. It prints the process CPU time per call.
 

@@ -58,3 +58,37 @@ def measure_memory(server: ServerProcess, counts: list[int]) -> MemoryResult:
         for connection in pool:
             connection.close()
     return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python server/bench/memory.py [--tasks 10000,100000]``: vtasksim alone, as ``make bench`` measures it."""
+    import argparse
+    import tempfile
+    from pathlib import Path
+
+    from fixture_files import write_fixture
+    from server_process import start_server
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", default="10000,100000", help="task counts to read RSS at (default 10000,100000)")
+    args = parser.parse_args(argv)
+    counts = sorted(int(part) for part in args.tasks.split(","))
+    with tempfile.TemporaryDirectory(prefix="vtasksim-memory-") as directory:
+        server = start_server(write_fixture(Path(directory) / "memory.yaml", 0))
+        try:
+            result = measure_memory(server, counts)
+        finally:
+            server.stop()
+    print(f"{'tasks':>9}{'RSS KiB':>10}{'KiB/task':>10}{'tasks/s':>9}{'µs/task':>9}")
+    for step in result.steps:
+        print(
+            f"{step.tasks:>9,}{step.rss_kib:>10,}{step.kib_per_task:>10.2f}"
+            f"{step.tasks_per_second:>9,.0f}{step.server_cpu_us_per_task:>9.0f}"
+        )
+    if result.errors:
+        print(f"{result.errors} errors; first: {result.first_error}")
+    return 1 if result.errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,7 +15,7 @@ def test_a_tiny_bench_round_measures_every_throughput_scenario(tmp_path: Path) -
     command = [
         sys.executable, str(BENCH), "--no-vcsim", "--loadgen", "python", "--connections", "2", "--rounds", "1",
         "--duration", "0.2", "--warmup", "0", "--cancel-tasks", "20", "--wakeups", "2", "--memory-tasks", "50",
-        "--fixture-tasks", "0", "--startups", "0", "--json", str(report_file),
+        "--fixture-tasks", "0", "--startups", "0", "--crossing-calls", "50", "--json", str(report_file),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -29,3 +29,6 @@ def test_a_tiny_bench_round_measures_every_throughput_scenario(tmp_path: Path) -
         assert "vcsim" not in row
     assert report["wakeup"][0]["vtasksim"]["wakeups"] == 2 * 2
     assert report["memory_per_task"]["vtasksim"]["steps"][0]["tasks"] == 50
+    crossing = report["crossing"]
+    assert crossing["answer_xml_bytes"] > 0 and crossing["taskinfo_pickled_bytes"] > 0
+    assert crossing["answer_round_trip"]["wall_us"] > 0 and crossing["answer_round_trip"]["answerer_cpu_us"] >= 0

@@ -20,10 +20,10 @@ from typing import Iterator
 import pytest
 from lxml import etree
 from twisted.internet import _producer_helpers
-from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock, Cooperator
 from twisted.web.server import Site
 
+from memory_transport import MemoryTransport
 from vtasksim.app.site import build_site
 from vtasksim.domain.clock import ManualClock
 from vtasksim.domain.simulator import Simulator
@@ -189,49 +189,6 @@ def test_fix_4_names_the_package_to_install_when_cgi_is_missing() -> None:
 
 
 # Spyne's Twisted transport on Twisted's current Request
-
-
-class MemoryTransport:
-    """The TCP transport an HTTPChannel writes to, in memory.
-
-    Not twisted.internet.testing.StringTransport: importing that module declares interfaces on
-    collections.abc.Sequence (its EventLoggingObserver), which breaks xmlschema for the rest of
-    the test session (AttributeError: __provides__ in test_generated_schema).
-    """
-
-    def __init__(self) -> None:
-        self.written = bytearray()
-        self.producer: object | None = None
-        self.disconnecting = False
-
-    def write(self, data: bytes) -> None:
-        self.written += data
-
-    def writeSequence(self, chunks: list[bytes]) -> None:
-        for chunk in chunks:
-            self.write(chunk)
-
-    def loseConnection(self) -> None:
-        self.disconnecting = True
-
-    abortConnection = loseConnection
-
-    def getPeer(self) -> IPv4Address:
-        return IPv4Address("TCP", "127.0.0.1", 50000)
-
-    def getHost(self) -> IPv4Address:
-        return IPv4Address("TCP", "127.0.0.1", 8989)
-
-    def registerProducer(self, producer: object, streaming: bool) -> None:
-        self.producer = producer
-
-    def unregisterProducer(self) -> None:
-        self.producer = None
-
-    def pauseProducing(self) -> None:
-        """Flow control is not needed in memory."""
-
-    resumeProducing = stopProducing = pauseProducing
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from twisted.web.server import NOT_DONE_YET, Request, Site
 
 from vtasksim.app.call_arguments import logged_arguments, task_started
 from vtasksim.app.channel import VimChannel, VimRequest
+from vtasksim.app.fast_http import SdkRequest
 from vtasksim.app.request_log import RequestLog, RequestRecord, without_secrets
 from vtasksim.app.ui import build_ui
 from vtasksim.domain.faults import InvalidRequest, MethodFault
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _fault_response(request: Request, fault: Any) -> bytes:
+def _fault_response(request: SdkRequest, fault: Any) -> bytes:
     request.setResponseCode(500)
     request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
     types = vim_types()
@@ -104,46 +105,56 @@ class SdkResource(Resource):
         return NotFound()
 
     def render(self, request: Request) -> Any:
-        request.vtasksim_arrived = time.time(), time.perf_counter()
         if request.method != b"POST":
+            request.vtasksim_arrived = time.time(), time.perf_counter()
             fault = InvalidRequest("The vim25 endpoint takes SOAP requests by POST.")
             self._record(request, None, fault)
             return _fault_response(request, fault)
+        request.content.seek(0)
+        body = self.respond(request, request.content.read())
+        return NOT_DONE_YET if body is None else body
+
+    def respond(self, request: SdkRequest, body: bytes) -> bytes | None:
+        """Run the call ``body`` holds: the response body now, or None when ``request.answer`` or
+        ``request.drop`` will follow (a call that waits, a fault rule's delay or drop).
+
+        Both HTTP paths come here: twisted.web's (:meth:`render`) and the channel's fast path
+        (:mod:`vtasksim.app.fast_http`); the status and headers are set on ``request``.
+        """
+        request.vtasksim_arrived = time.time(), time.perf_counter()
         try:
-            return self._call(request)
+            return self._call(request, body)
         except Exception:  # a bug must still be answered as a vCenter would, and logged
             log.exception("unhandled error in a SOAP request")
             fault = internal_error()
             self._record(request, None, fault)
             return _fault_response(request, fault)
 
-    def _call(self, request: Request) -> Any:
-        request.content.seek(0)
-        ctx = self._dispatcher.call(request, request.content.read())
+    def _call(self, request: SdkRequest, body: bytes) -> bytes | None:
+        ctx = self._dispatcher.call(request, body)
         result = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
         if isinstance(result, PendingReply):
             # A client that hangs up stops the wait; its session may wait again later.
-            request.notifyFinish().addErrback(lambda _: result.abandon())
+            request.when_gone(result.abandon)
             # Answered on a later reactor turn, not inside the change that settled it.
             result.when_settled(lambda: reactor.callLater(0, self._answer_later, result, ctx, request))
-            return NOT_DONE_YET
+            return None
         rule = ctx.udc.injected if ctx.udc is not None else None
         if rule is not None and (rule.delay > 0 or rule.drop):
             reactor.callLater(rule.delay, self._answer_injected, rule, ctx, request)
-            return NOT_DONE_YET
+            return None
         return self._answer(ctx, request)
 
-    def _answer_injected(self, rule: FaultRule, ctx: Any, request: Request) -> None:
+    def _answer_injected(self, rule: FaultRule, ctx: Any, request: SdkRequest) -> None:
         """A fault rule's delay is over: answer, or drop the connection without a word."""
         if not rule.drop:
-            self._write(request, self._answer(ctx, request))
+            request.answer(self._answer(ctx, request))
             return
         self._record(request, ctx, None)
         ctx.close()
-        if request.channel is not None and request.channel.transport is not None:
-            request.channel.transport.abortConnection()
+        request.drop()
 
-    def _answer(self, ctx: Any, request: Request) -> bytes:
+    def _answer(self, ctx: Any, request: SdkRequest) -> bytes:
         request_body = without_secrets(ctx.in_string[0]) if self._requests is not None and self._requests.bodies else None
         body = self._dispatcher.answer(ctx)
         request.setResponseCode(500 if ctx.out_error is not None else 200)
@@ -154,23 +165,15 @@ class SdkResource(Resource):
             self.before_reply()  # --state: the call's changes are on disk before the client hears of them
         return body
 
-    def _answer_later(self, pending: PendingReply, ctx: Any, request: Request) -> None:
+    def _answer_later(self, pending: PendingReply, ctx: Any, request: SdkRequest) -> None:
         try:
             ctx.out_object = [pending.reply()]
         except Exception as error:  # the vim fault, or a bug: to_vim_fault answers both
             ctx.out_error = error
-        self._write(request, self._answer(ctx, request))
-
-    @staticmethod
-    def _write(request: Request, body: bytes) -> None:
-        if request.finished or request.channel is None:
-            return  # the client hung up while the call waited
-        request.setHeader(b"Content-Length", str(len(body)).encode())
-        request.write(body)
-        request.finish()
+        request.answer(self._answer(ctx, request))
 
     def _record(
-        self, request: Request, ctx: Any, error: BaseException | None,
+        self, request: SdkRequest, ctx: Any, error: BaseException | None,
         request_body: bytes | None = None, response_body: bytes | None = None,
     ) -> None:  # fmt: skip
         if self._requests is None:
@@ -234,6 +237,9 @@ class VimSite(Site):
     """
 
     protocol = VimChannel
+    #: The endpoint the channels' fast path answers ``POST /sdk`` with (None: twisted.web answers every
+    #: request, as with an access log, which is twisted.web's).
+    sdk: SdkResource | None = None
 
     def __init__(self, root: Resource, access_log: bool = False, max_body_bytes: int = 16 * 1024 * 1024, idle_timeout: float = 60.0) -> None:
         super().__init__(root, parsePOSTFormSubmission=False, requestFactory=VimRequest, timeout=idle_timeout)
@@ -284,6 +290,7 @@ def build_site(
     root.putChild(b"sdk", sdk)
     root.putChild(b"ui", ui)
     site = VimSite(root, access_log, simulator.settings.max_body_bytes, idle_timeout)
+    site.sdk = None if access_log else sdk
     if runtime is not None:  # a fixture loaded later brings its own limit
         runtime.listeners.append(lambda loaded: setattr(site, "max_body_bytes", loaded.settings.max_body_bytes))
     return site

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Callable, TypeVar
@@ -196,10 +197,10 @@ class Simulator:
         return self.authorization_manager.effective_role(session)
 
     def task_behaviour(self, cancel_delay: float | None = None) -> TaskBehaviour:
-        """A task's simulator settings: the server's, with the task's own overrides."""
-        return TaskBehaviour(
-            cancel_delay=self.settings.cancel_delay if cancel_delay is None else cancel_delay,
-            progress_out_of_bounds=self.settings.compat == "vc2",
+        """A task's simulator settings: the server's, with the task's own overrides (one object
+        for every task with the same ones: a TaskBehaviour is never changed in place)."""
+        return _shared_behaviour(
+            self.settings.cancel_delay if cancel_delay is None else cancel_delay, self.settings.compat == "vc2"
         )
 
     def add_task(self, info: TaskInfo, behaviour: TaskBehaviour | None = None) -> Task:
@@ -222,3 +223,8 @@ class Simulator:
         playback = timeline.play(task, self.clock, self.started)
         self.playbacks.setdefault(task.ref.value, []).append(playback)
         return playback
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_behaviour(cancel_delay: float, progress_out_of_bounds: bool) -> TaskBehaviour:
+    return TaskBehaviour(cancel_delay=cancel_delay, progress_out_of_bounds=progress_out_of_bounds)

@@ -77,6 +77,15 @@ class TaskReasonSchedule(TaskReason):
     scheduledTask: MoRef | None = None
 
 
+#: The value of every unset list field of a TaskInfo: one empty list, shared. A TaskInfo's lists
+#: are replaced, never changed in place (a TaskEvent shares its task's info until it changes).
+NO_ITEMS: list = []
+
+
+def _no_items() -> list:
+    return NO_ITEMS
+
+
 @dataclass(slots=True)
 class TaskInfo(VimData):
     """vim.TaskInfo, its fields in schema order."""
@@ -90,14 +99,14 @@ class TaskInfo(VimData):
     descriptionId: str = ""
     entity: MoRef | None = None
     entityName: str | None = None
-    locked: list[MoRef] = field(default_factory=list)
+    locked: list[MoRef] = field(default_factory=_no_items)
     state: TaskState = TaskState.queued
     cancelled: bool = False
     cancelable: bool = False
     error: LocalizedMethodFault | None = None
     result: Any = None
     progress: int | None = None
-    progressDetails: list[KeyAnyValue] = field(default_factory=list)
+    progressDetails: list[KeyAnyValue] = field(default_factory=_no_items)
     reason: TaskReason = field(default_factory=TaskReasonSystem)
     startTime: datetime | None = None
     completeTime: datetime | None = None
@@ -151,8 +160,25 @@ class Task(ManagedObject):
         self.behaviour = behaviour or TaskBehaviour()
         self._clock = clock
         self._pending_cancel: Scheduled | None = None
+        #: The info a record holds as it was (a TaskEvent's): the next change goes to a copy.
+        self._shared_info: TaskInfo | None = None
         #: The CustomFieldsManager keeping the task's custom values (the simulator's; None alone).
         self.custom_fields: Any = None
+
+    def share_info(self) -> TaskInfo:
+        """The info as it is now, for a record that must keep it so (the TaskEvent of the task's
+        creation): the record and the task share it until the task next changes, and that change
+        is made to a copy of the task's own. Without a change, one TaskInfo serves both."""
+        self._shared_info = self.info
+        return self.info
+
+    def _writable_info(self) -> TaskInfo:
+        """The info to change: the task's own, never one a record shares."""
+        info = self.info
+        if info is self._shared_info:
+            info = self.info = copy_info(info)
+            self._shared_info = None
+        return info
 
     @property
     def value(self) -> list:
@@ -182,7 +208,7 @@ class Task(ManagedObject):
             )
         if info.cancelled:
             return  # a cancelation is already under way: this request joins it
-        info.cancelled = True
+        self._writable_info().cancelled = True
         self._changed("info.cancelled")
         delay = self.behaviour.cancel_delay
         if delay > 0:
@@ -224,7 +250,7 @@ class Task(ManagedObject):
                     "percentDone", f"percentDone {percent_done} is out of bounds: it must be 0 to 100."
                 )
             percent_done = min(max(percent_done, 0), 100)
-        info.progress = percent_done
+        self._writable_info().progress = percent_done
         self._changed("info.progress")
 
     # SetTaskState
@@ -249,13 +275,14 @@ class Task(ManagedObject):
         if state.completed:
             self._complete(state, result=result, error=fault)
             return
+        info = self._writable_info()
         if state is TaskState.running and info.startTime is None:
             info.startTime = self._clock.now()
         info.state = state
         self._changed("info.state", "info.startTime")
 
     def _complete(self, state: TaskState, result: Any = None, error: LocalizedMethodFault | None = None) -> None:
-        info = self.info
+        info = self._writable_info()
         info.state = state
         info.result = result
         info.error = error
@@ -269,8 +296,19 @@ class Task(ManagedObject):
 
     def set_description(self, description: LocalizableMessage) -> None:
         """Updates the task description to describe the current phase of the task."""
-        self.info.description = description
+        self._writable_info().description = description
         self._changed("info.description")
+
+
+def copy_info(info: TaskInfo) -> TaskInfo:
+    """A TaskInfo of its own with the same values (its lists are replaced, never changed, so they go along)."""
+    copy = object.__new__(TaskInfo)
+    for name in _INFO_SLOTS:
+        setattr(copy, name, getattr(info, name))
+    return copy
+
+
+_INFO_SLOTS: tuple[str, ...] = TaskInfo.__slots__  # type: ignore[attr-defined]
 
 
 def _check_settable_fault(fault: DataObject, state: TaskState) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterator
 
 from vtasksim.domain.faults import InvalidArgument
 from vtasksim.domain.managed_object import ManagedObject
+from vtasksim.domain.sharing import SharedValues, shared_text
 from vtasksim.domain.task import Task, TaskInfo, TaskReasonUser, TaskState
 from vtasksim.domain.vmodl import MoRef, VimData
 
@@ -69,6 +70,8 @@ class TaskManager(ManagedObject):
         # Counted from the tasks there are at the first CreateTask: fixtures load after start-up.
         self._numbers: Iterator[int] | None = None
         self._event_chain_ids: Iterator[int] | None = None
+        #: One reason per user: every task a user starts says the same thing about why.
+        self._user_reasons: SharedValues[str, TaskReasonUser] = SharedValues(_user_reason)
         simulator.changes.subscribe(self._on_change)
 
     @property
@@ -105,7 +108,11 @@ class TaskManager(ManagedObject):
         parent_task_key: str | None = None,
         activation_id: str | None = None,
     ) -> TaskInfo:
-        """CreateTask: a queued task on ``obj``, readable by every session once this returns."""
+        """CreateTask: a queued task on ``obj``, readable by every session once this returns.
+
+        What tasks have in common is shared, not copied: the entity's MoRef is the registry's,
+        the task type and the user's reason are one object for every task that has them.
+        """
         entity = self._simulator.registry.get(obj)
         if not self._simulator.extension_manager.knows_task_type(task_type_id):
             raise InvalidArgument("taskTypeId", f"A specified parameter was not correct: taskTypeId {task_type_id!r} is not a task type any registered extension declares.")
@@ -116,8 +123,8 @@ class TaskManager(ManagedObject):
         key = f"task-{next(self._numbers)}"
         info = TaskInfo(
             key=key, task=MoRef("Task", key), queueTime=self._simulator.clock.now(),
-            descriptionId=task_type_id, entity=obj, entityName=getattr(entity, "name", None),
-            cancelable=cancelable, reason=TaskReasonUser(userName=user_name),
+            descriptionId=shared_text(task_type_id), entity=entity.ref, entityName=getattr(entity, "name", None),
+            cancelable=cancelable, reason=self._user_reasons(user_name),
             eventChainId=next(self._event_chain_ids), parentTaskKey=parent_task_key,
             rootTaskKey=(parent.rootTaskKey or parent.key) if parent is not None else None,
             activationId=activation_id,
@@ -128,7 +135,7 @@ class TaskManager(ManagedObject):
         timeline = self._simulator.task_type_timelines.get(task_type_id)
         if timeline is not None:
             self._simulator.play(task, timeline)  # its steps due now are applied before the reply
-        return info
+        return task.info  # not ``info``: a step that changed the task changed a copy of its own
 
     def create_collector_for_tasks(self, session: "Session", spec: "TaskFilterSpec") -> "TaskHistoryCollector":
         """CreateCollectorForTasks: a collector of the session's own; InvalidState beyond maxCollector."""
@@ -157,6 +164,10 @@ class TaskManager(ManagedObject):
         if not isinstance(parent, Task):
             raise InvalidArgument("parentTaskKey", f"A specified parameter was not correct: parentTaskKey {parent_task_key!r} names no task.")
         return parent.info
+
+
+def _user_reason(user_name: str) -> TaskReasonUser:
+    return TaskReasonUser(userName=user_name)
 
 
 def _is_recent(info: TaskInfo, horizon) -> bool:

@@ -13,11 +13,12 @@ import base64
 import re
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Callable
+from operator import attrgetter
+from typing import Any, Callable, Iterable, NamedTuple
 
 from lxml import etree
 
-from vtasksim.domain.typesystem import FieldInfo, TypeSystem
+from vtasksim.domain.typesystem import TypeSystem
 from vtasksim.domain.vmodl import DataObject, MoRef, TypedValue, VimData, array_type_of, xsd_type_of
 from vtasksim.wire.namespaces import VIM25, XSI
 
@@ -70,12 +71,21 @@ class Vim25Writer:
     ``SubElement`` at a time cost more than the rest of a Fetch. The text is what lxml would
     serialize, byte for byte: the same escaping, ``<e/>`` for an element with no content and
     ``<e></e>`` for an empty string, and a ValueError for a character XML cannot carry.
+
+    What a data type's fields need is worked out once per writer, so once per API version: the
+    fields this version has, in schema order, with their declared types and tags (a
+    :class:`_PlannedField` each). A data object's fields are then written from that plan: text,
+    numbers, booleans, times and references straight into their tags, anything else by the
+    general rules of :meth:`_write`.
     """
 
     def __init__(self, types: TypeSystem, version: str) -> None:
         self.types = types
         self.version = version
-        self._plans: dict[Any, tuple] = {}
+        self._class_plans: dict[type, _ClassPlan] = {}
+        self._type_plans: dict[str, tuple[_PlannedField, ...]] = {}
+        #: `` xsi:type="T"`` of each data type written where another type was declared.
+        self._xsi_types: dict[str, str] = {}
 
     def text(self, name: str, value: Any, declared: str = ANY_TYPE) -> str:
         """``value`` as element(s) ``name`` (lists become repeated elements; None, nothing)."""
@@ -99,7 +109,7 @@ class Vim25Writer:
         """Append the data object's fields to ``element``, in schema order."""
         element.extend(_parse_elements(self.fields_text(data)))
 
-    # Writing
+    # Writing: the general rules
 
     def _write(self, out: list[str], name: str, value: Any, declared: str) -> None:
         if value is None:
@@ -132,36 +142,38 @@ class Vim25Writer:
         if typed.type.startswith("ArrayOf"):
             item_type = array_item_type(typed.type)
             item_name = _array_item_name(item_type)
-            self._write_children(out, head, name, lambda: [self._write(out, item_name, item, item_type) for item in typed.value])
+            at = len(out)
+            out.append(head + ">")
+            for item in typed.value:
+                self._write(out, item_name, item, item_type)
+            _close(out, at, head, name)
         elif isinstance(typed.value, MoRef):
             out.append(f'{head} type="{escape_attribute(typed.value.type)}">{_element_end(name, typed.value.value)}')
         else:
             out.append(f"{head}>{_element_end(name, _primitive_text(typed.value))}")
 
     def _write_data(self, out: list[str], name: str, data: VimData | DataObject, declared: str) -> None:
-        head = f"<{name}" if data.vim_type == declared else f'<{name} xsi:type="{escape_attribute(data.vim_type)}"'
-        self._write_children(out, head, name, lambda: self._write_fields(out, data))
-
-    @staticmethod
-    def _write_children(out: list[str], head: str, name: str, write: Callable[[], object]) -> None:
-        """``head`` opened, the children ``write`` adds, closed; ``<name/>`` when it adds none."""
+        vim_type = data.vim_type
+        if vim_type == declared:
+            head = "<" + name
+        else:
+            xsi = self._xsi_types.get(vim_type)
+            if xsi is None:
+                xsi = self._xsi_types[vim_type] = f' xsi:type="{escape_attribute(vim_type)}"'
+            head = f"<{name}{xsi}"
         at = len(out)
         out.append(head + ">")
-        write()
-        if len(out) == at + 1:
-            out[at] = head + "/>"
-        else:
-            out.append(f"</{name}>")
+        self._write_fields(out, data)
+        _close(out, at, head, name)
 
     def _write_fields(self, out: list[str], data: VimData | DataObject) -> None:
         if isinstance(data, DataObject):
             self._write_data_object(out, data)
             return
-        for name, field in self._class_plan(type(data)):
-            value = getattr(data, name)
-            if value is None or (type(value) is list and not value):
-                continue
-            self._write(out, name, value, field.type if field is not None else ANY_TYPE)
+        plan = self._class_plans.get(type(data))
+        if plan is None:
+            plan = self._class_plan(type(data))
+        self._write_planned(out, plan.fields, plan.values_of(data))
 
     def _write_data_object(self, out: list[str], data: DataObject) -> None:
         properties = data.properties
@@ -170,31 +182,92 @@ class Vim25Writer:
                 self._write(out, name, value, ANY_TYPE)
             return
         # Schema order, whatever order the properties were given in.
-        for field in self._type_plan(data.vim_type):
-            value = properties.get(field.name)
-            if value is not None:
-                self._write(out, field.name, value, field.type)
+        fields = self._type_plans.get(data.vim_type)
+        if fields is None:
+            fields = self._type_plan(data.vim_type)
+        self._write_planned(out, fields, [properties.get(field.name) for field in fields])
 
-    def _class_plan(self, cls: type) -> tuple[tuple[str, FieldInfo | None], ...]:
-        """A modelled class's fields this version has, with their schema info; computed once."""
-        plan = self._plans.get(cls)
-        if plan is None:
-            type_name = cls.vim_type  # type: ignore[attr-defined]
-            known = self.types.has_type(type_name)
-            fields = [(name, self.types.field(type_name, name) if known else None) for name in cls.vim_field_names()]  # type: ignore[attr-defined]
-            if known:  # schema order, whatever order the dataclass declares its fields in
-                order = {f.name: i for i, f in enumerate(self.types.all_fields(type_name))}
-                fields.sort(key=lambda pair: order.get(pair[0], len(order)))
-            plan = self._plans[cls] = tuple((n, f) for n, f in fields if f is None or self.types.at_least(self.version, f.since))
+    def _write_planned(self, out: list[str], fields: tuple[_PlannedField, ...], values: Iterable[Any]) -> None:
+        """Fields and their values, in order; the common kinds of value straight into the field's tags."""
+        for (name, declared, start, moref_start, end), value in zip(fields, values):
+            if value is None:
+                continue
+            kind = type(value)
+            if start is None:  # anyType: the value says its type
+                self._write(out, name, value, ANY_TYPE)
+            elif kind is str:
+                out.append(start + (value if _TEXT_SPECIAL_SEARCH(value) is None else escape_text(value)) + end)
+            elif kind is MoRef:
+                out.append(f'{moref_start}{escape_attribute(value.type)}">{escape_text(value.value)}{end}')
+            elif kind is list:
+                for item in value:
+                    self._write(out, name, item, declared)
+            else:
+                text = _PRIMITIVE_TEXT[kind]
+                if text is not None:
+                    out.append(start + text(value) + end)
+                else:
+                    self._write(out, name, value, declared)
+
+    def _class_plan(self, cls: type) -> _ClassPlan:
+        """A modelled class's fields this version has, in schema order, with their declared types."""
+        type_name = cls.vim_type  # type: ignore[attr-defined]
+        known = self.types.has_type(type_name)
+        fields = [(name, self.types.field(type_name, name) if known else None) for name in cls.vim_field_names()]  # type: ignore[attr-defined]
+        if known:  # schema order, whatever order the dataclass declares its fields in
+            order = {f.name: i for i, f in enumerate(self.types.all_fields(type_name))}
+            fields.sort(key=lambda pair: order.get(pair[0], len(order)))
+        plan = self._class_plans[cls] = _ClassPlan.of(tuple(
+            _PlannedField.of(name, field.type if field is not None else ANY_TYPE)
+            for name, field in fields
+            if field is None or self.types.at_least(self.version, field.since)
+        ))  # fmt: skip
         return plan
 
-    def _type_plan(self, type_name: str) -> tuple[FieldInfo, ...]:
-        plan = self._plans.get(type_name)
-        if plan is None:
-            plan = self._plans[type_name] = tuple(
-                f for f in self.types.all_fields(type_name) if self.types.at_least(self.version, f.since)
-            )
+    def _type_plan(self, type_name: str) -> tuple[_PlannedField, ...]:
+        plan = self._type_plans[type_name] = tuple(
+            _PlannedField.of(f.name, f.type) for f in self.types.all_fields(type_name) if self.types.at_least(self.version, f.since)
+        )
         return plan
+
+
+class _PlannedField(NamedTuple):
+    """A field as a plan writes it: its name, declared type and tags (no start tag for anyType:
+    the value picks its own ``xsi:type``)."""
+
+    name: str
+    type: str
+    start: str | None
+    moref_start: str
+    end: str
+
+    @classmethod
+    def of(cls, name: str, declared: str) -> _PlannedField:
+        start = None if declared == ANY_TYPE else f"<{name}>"
+        return cls(name, declared, start, f'<{name} type="', f"</{name}>")
+
+
+class _ClassPlan(NamedTuple):
+    """A modelled class's planned fields, and one call that reads all their values from an object."""
+
+    fields: tuple[_PlannedField, ...]
+    values_of: Callable[[Any], tuple[Any, ...]]
+
+    @classmethod
+    def of(cls, fields: tuple[_PlannedField, ...]) -> _ClassPlan:
+        names = [field.name for field in fields]
+        if len(names) > 1:
+            return cls(fields, attrgetter(*names))
+        read_one = attrgetter(*names) if names else None
+        return cls(fields, lambda data: (read_one(data),) if read_one is not None else ())
+
+
+def _close(out: list[str], at: int, head: str, name: str) -> None:
+    """End the element whose start tag is ``out[at]``: ``<name/>`` when nothing was written inside."""
+    if len(out) == at + 1:
+        out[at] = head + "/>"
+    else:
+        out.append(f"</{name}>")
 
 
 _XSI_MOREF = f' xsi:type="{MOREF}"'
@@ -226,6 +299,36 @@ def escape_attribute(text: str) -> str:
 def _refuse_non_xml(text: str) -> None:
     if _NOT_XML.search(text) is not None:
         raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+
+
+_TEXT_SPECIAL_SEARCH = _TEXT_SPECIAL.search
+
+
+def _boolean_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _escaped_primitive_text(value: Any) -> str:
+    return escape_text(_primitive_text(value))
+
+
+def _text_function(kind: type) -> Callable[[Any], str] | None:
+    """How :meth:`Vim25Writer._write` writes a value of this Python type as element text
+    (escaped); None for the kinds it writes otherwise (lists, references, data objects)."""
+    if issubclass(kind, (list, tuple, MoRef, VimData, DataObject, TypedValue)):
+        return None
+    exact = {bool: _boolean_text, int: str, float: repr, datetime: format_datetime}  # their text needs no escaping
+    return exact.get(kind, _escaped_primitive_text)
+
+
+class _Memo(dict):
+    def __missing__(self, kind: type) -> Callable[[Any], str] | None:
+        text = self[kind] = _text_function(kind)
+        return text
+
+
+#: The text function of each Python type met so far (a few dozen at most).
+_PRIMITIVE_TEXT: dict[type, Callable[[Any], str] | None] = _Memo()
 
 
 def _element_end(name: str, text: str) -> str:

@@ -8,7 +8,6 @@ datacenter), and ``chainId`` set to the task's ``eventChainId``. Events older th
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections import deque
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from vtasksim.domain.history.lineage import ancestors
 from vtasksim.domain.history.retention import Retention
 from vtasksim.domain.managed_object import ManagedObject
 from vtasksim.domain.registry import Registry
+from vtasksim.domain.sharing import SharedValues
 from vtasksim.domain.task import Task, TaskReasonUser
 from vtasksim.domain.vmodl import MoRef
 
@@ -60,6 +60,8 @@ class EventManager(ManagedObject):
         self._started = clock.now()
         self._log: deque[_Logged] = deque()
         self._keys = itertools.count(1)
+        #: "Task: <task type>", one string per task type, whatever the number of tasks.
+        self._task_messages: SharedValues[str, str] = SharedValues(_task_message)
         self.collectors: Collectors[Event] = Collectors("EventHistoryCollector", registry, changes, lambda: self.maxCollector)
 
     @property
@@ -72,13 +74,17 @@ class EventManager(ManagedObject):
     # Recording
 
     def record_task_created(self, task: Task) -> TaskEvent:
-        """The TaskEvent vCenter logs when a task is created."""
-        info = task.info
+        """The TaskEvent vCenter logs when a task is created.
+
+        Its info is the TaskInfo as it is now, whatever happens to the task later: the task shares
+        it with the event until its first change, which the task makes to a copy of its own.
+        """
+        info = task.share_info()
         user = info.reason.userName if isinstance(info.reason, TaskReasonUser) else ""
         event = TaskEvent(
             key=next(self._keys), chainId=info.eventChainId, createdTime=info.queueTime, userName=user,
-            fullFormattedMessage=f"Task: {info.descriptionId}", changeTag=info.changeTag,
-            info=dataclasses.replace(info), **self._arguments(info.entity),
+            fullFormattedMessage=self._task_messages(info.descriptionId), changeTag=info.changeTag,
+            info=info, **self._arguments(info.entity),
         )  # fmt: skip
         self._record(event)
         return event
@@ -155,3 +161,7 @@ class EventManager(ManagedObject):
 
     def _release(self, collector: HistoryCollector) -> None:
         self.collectors.release(collector)
+
+
+def _task_message(description_id: str) -> str:
+    return f"Task: {description_id}"
