@@ -246,6 +246,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--memory-tasks", type=_int_list, default=[10_000, 100_000], help="task counts to read RSS at (default 10000,100000); 0 skips")
     parser.add_argument("--fixture-tasks", type=int, default=5_000, help="tasks added to a YAML fixture to measure loading; 0 skips (default 5000)")
     parser.add_argument("--startups", type=int, default=3, help="start-ups on the default fixture to time; 0 skips (default 3)")
+    parser.add_argument("--workers", type=int, default=0, help="serve vtasksim with --workers N in the throughput and wake-up rows (default 0: one process)")
     parser.add_argument("--crossing-calls", type=int, default=20_000, help="repetitions measuring what a multi-process mode would cross; 0 skips (default 20000)")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
     args = parser.parse_args(argv)
@@ -276,7 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     vcsim = None if args.no_vcsim else find_vcsim(args.vcsim)
     print(
         f"vtasksim bench: {args.rounds} round(s) of {args.duration:g} s runs after {args.warmup:g} s warm-up; load generator:"
-        f" {_describe(wrk)}; Python {platform.python_version()}; {os.cpu_count()} CPUs",
+        f" {_describe(wrk)}; Python {platform.python_version()}; {os.cpu_count()} CPUs"
+        + (f"; vtasksim --workers {args.workers} (CPU: the owner's and its workers')" if args.workers else ""),
         flush=True,
     )
     if args.no_vcsim:
@@ -288,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict[str, object] = {"settings": _settings(args, wrk, vcsim)}
     with tempfile.TemporaryDirectory(prefix="vtasksim-bench-") as directory:
         workdir = Path(directory)
-        servers = {"vtasksim": start_server(write_fixture(workdir / "bench.yaml", 0))}
+        workers = ["--workers", str(args.workers)] if args.workers else []
+        servers = {"vtasksim": start_server(write_fixture(workdir / "bench.yaml", 0), extra=workers)}
         if vcsim is not None:
             servers["vcsim"] = start_vcsim(vcsim)
         try:
@@ -347,7 +350,7 @@ def _settings(args: argparse.Namespace, wrk: str | None, vcsim: Path | None) -> 
     return {
         "duration_s": args.duration, "warmup_s": args.warmup, "rounds": args.rounds, "connections": args.connections,
         "loadgen": "wrk" if wrk else "python", "vcsim": vcsim is not None, "cancel_tasks": args.cancel_tasks,
-        "python": platform.python_version(), "cpus": os.cpu_count(),
+        "python": platform.python_version(), "cpus": os.cpu_count(), "workers": args.workers,
     }  # fmt: skip
 
 

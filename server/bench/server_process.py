@@ -38,8 +38,8 @@ class ServerProcess:
         return self.process.pid
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the server has used so far."""
-        return process_cpu_seconds(self.pid)
+        """User plus system CPU time the server has used so far, its worker processes' included (``--workers``)."""
+        return process_cpu_seconds(self.pid) + sum(process_cpu_seconds(child) for child in child_pids(self.pid))
 
     def rss_kib(self) -> int:
         return process_rss_kib(self.pid)
@@ -102,6 +102,16 @@ def process_cpu_seconds(pid: int) -> float:
     # The command name (field 2) may hold spaces; fields 14 and 15 (utime, stime) follow the last ')'.
     fields = data[data.rindex(b")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live children of ``pid`` (a child that ended meanwhile is left out)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as children:
+            pids = [int(child) for child in children.read().split()]
+    except OSError:
+        return []
+    return [child for child in pids if os.path.exists(f"/proc/{child}/stat")]
 
 
 def process_rss_kib(pid: int) -> int:

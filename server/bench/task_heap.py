@@ -57,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     after = tracemalloc.take_snapshot()
     kept = tracemalloc.get_traced_memory()[0]
+    sites = after.compare_to(before, "lineno")[: args.top]
     tracemalloc.stop()
+    del before, after  # their traces are no task's objects
     after_types = _types()
     print(f"{kept / 1024 / args.tasks:.3f} KiB/task of Python heap kept ({args.tasks:,} tasks)")
     print("\nallocation sites (bytes/task, blocks/task):")
-    for stat in after.compare_to(before, "lineno")[: args.top]:
+    for stat in sites:
         frame = stat.traceback[0]
         where = f"{Path(frame.filename).name}:{frame.lineno}"
         print(f"  {stat.size_diff / args.tasks:8.1f} B {stat.count_diff / args.tasks:6.2f}  {where}")

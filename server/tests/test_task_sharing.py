@@ -11,6 +11,7 @@ import pytest
 
 from vtasksim.domain.clock import ManualClock
 from vtasksim.domain.history.event_filter import EventFilterSpec
+from vtasksim.domain.history.task_filter import TaskFilterSpec
 from vtasksim.domain.history.events import TaskEvent
 from vtasksim.domain.scenarios.timeline import SetProgress, SetState, Step, Timeline
 from vtasksim.domain.sharing import SharedValues
@@ -152,3 +153,36 @@ def test_history_and_events_still_see_each_task_once(simulator: Simulator) -> No
     assert [e.info.key for e in events] == [t.info.key for t in reversed(tasks)]
     assert [e.info.state for e in events] == [TaskState.queued] * 3
     assert [t.info.key for t in simulator.task_history.newest_first()] == [t.info.key for t in reversed(tasks)]
+
+
+def test_a_task_keeps_its_attributes_in_slots(simulator: Simulator) -> None:
+    task, _ = create(simulator)
+    task.set_state(TaskState.running)
+    task.cancel()
+    assert vars(task) == {}  # nothing fell back to an instance dict
+
+
+# History without a stored key per entry: the same order, the same retention
+
+
+def test_events_older_than_event_max_age_go_and_a_fixtures_count_from_the_server_start(simulator: Simulator) -> None:
+    clock = simulator.clock
+    old = TaskInfo(key="task-old", task=MoRef("Task", "task-old"), queueTime=clock.now() - timedelta(days=400))
+    simulator.add_task(old)  # as a fixture written last year adds it
+    first, _ = create(simulator)
+    clock.advance(timedelta(days=29).total_seconds())  # type: ignore[attr-defined]
+    create(simulator)
+    assert [e.info.key for e in simulator.event_manager.query_events(EventFilterSpec())][1:] == [first.info.key, "task-old"]
+    clock.advance(timedelta(days=1, seconds=1).total_seconds())  # type: ignore[attr-defined]
+    last, _ = create(simulator)
+    keys = [e.info.key for e in simulator.event_manager.query_events(EventFilterSpec())]
+    assert "task-old" not in keys and first.info.key not in keys and keys[0] == last.info.key and len(keys) == 2
+
+
+def test_a_task_queued_earlier_than_the_newest_takes_its_place_in_history(simulator: Simulator) -> None:
+    newest, _ = create(simulator)
+    earlier = TaskInfo(key="task-early", task=MoRef("Task", "task-early"), queueTime=simulator.clock.now() - timedelta(hours=1))
+    simulator.add_task(earlier)
+    assert [t.info.key for t in simulator.task_history.newest_first()] == [newest.info.key, "task-early"]
+    collector = simulator.task_manager.create_collector_for_tasks(simulator.session_manager.login("alice", "pw"), TaskFilterSpec())
+    assert [info.key for info in collector.read_next(10)] == ["task-early", newest.info.key]

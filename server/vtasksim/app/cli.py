@@ -20,6 +20,8 @@ from vtasksim.app.runtime import CLOCK_MODES, FixtureSource
 from vtasksim.domain.simulator import COMPAT_MODES
 
 if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
     from vtasksim.app.runtime import Runtime
     from vtasksim.app.state import StateStore
 
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-body-bytes", type=int, default=None, metavar="BYTES", help="refuse request bodies larger than this with HTTP 413 (default 16 MiB)")
     serve.add_argument("--max-array-items", type=int, default=None, metavar="N", help="refuse requests with an array of more items (default 10000)")
     serve.add_argument("--state", type=Path, default=None, metavar="PATH", help="keep the tasks in this SQLite file: a restart, even a kill -9, loses no acknowledged change")
+    serve.add_argument("--workers", type=int, default=0, metavar="N", help="read HTTP in N worker processes beside the one that keeps the state (default 0: one process)")
     serve.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS", help="close connections idle this long outside a call (default 60)")
     serve.add_argument("--access-log", action="store_true", help="log every HTTP request (combined log format) to stderr")
     serve.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING; INFO logs one line per vim call)")
@@ -104,24 +107,43 @@ def serve(args: argparse.Namespace) -> int:
         access_log=args.access_log, runtime=runtime, control_token=args.control_token, idle_timeout=args.idle_timeout,
         before_reply=state.flush if state is not None else None,
     )  # fmt: skip
+    listened = _listen(args, site, runtime.simulator.settings.max_body_bytes, reactor)
+    if listened is None:
+        return 2
+    listening_host, port, workers_ready = listened
+    host = f"[{listening_host}]" if ":" in listening_host else listening_host
+    scheme = "https" if args.tls or args.cert else "http"
+    ready = f"vtasksim listening on {scheme}://{host}:{port}/sdk"
+    # Said once the reactor runs: its SIGINT and SIGTERM handlers are in place by then, so a
+    # signal sent the moment the line appears still stops the server cleanly.
+    if workers_ready is not None:
+        workers_ready.addCallback(lambda _: print(ready, flush=True))  # connections are refused until a worker listens
+    else:
+        reactor.callWhenRunning(print, ready, flush=True)
+    reactor.run()
+    runtime.requests.close()
+    if state is not None:
+        state.close()
+    return 0
+
+
+def _listen(args: argparse.Namespace, site: Any, max_body_bytes: int, reactor: Any) -> "tuple[str, int, Deferred[None] | None] | None":
+    """Listen as asked: the address, and with ``--workers`` a Deferred that fires once they listen
+    (None, said, when the options do not go together)."""
+    if args.workers > 0:
+        if args.tls or args.cert:
+            print("vtasksim: --workers serves plain HTTP; TLS is served by one process (leave out --workers)", file=sys.stderr)
+            return None
+        from vtasksim.app.workers.pool import listen_with_workers
+
+        return listen_with_workers(reactor, site, args.host, args.port, args.workers, max_body_bytes, args.idle_timeout)
     if args.tls or args.cert:
         from vtasksim.app.tls import context_factory
 
         listening = reactor.listenSSL(args.port, site, context_factory(args.host, args.cert, args.key), interface=args.host)
     else:
         listening = reactor.listenTCP(args.port, site, interface=args.host)
-    address = listening.getHost()
-    host = f"[{address.host}]" if ":" in address.host else address.host
-    scheme = "https" if args.tls or args.cert else "http"
-    ready = f"vtasksim listening on {scheme}://{host}:{address.port}/sdk"
-    # Said once the reactor runs: its SIGINT and SIGTERM handlers are in place by then, so a
-    # signal sent the moment the line appears still stops the server cleanly.
-    reactor.callWhenRunning(print, ready, flush=True)
-    reactor.run()
-    runtime.requests.close()
-    if state is not None:
-        state.close()
-    return 0
+    return listening.getHost().host, listening.getHost().port, None
 
 
 def _open_state(path: Path, runtime: "Runtime", reactor: Any) -> "StateStore | None":

@@ -14,7 +14,7 @@ request).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from twisted.web.http import RESPONSES, HTTPChannel, datetimeToString
 from twisted.web.server import version as SERVER_VERSION
@@ -61,15 +61,14 @@ _TOKEN = b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 _NOT_FAST = (b"transfer-encoding", b"expect")
 
 
-class FastRequest:
-    """One request the fast path read: its headers, and the response's status and headers."""
+class ReadRequest:
+    """A ``POST /sdk`` request read by our own HTTP code (the fast path, or a worker): its headers,
+    and the response's status and headers; subclasses say how the answer leaves."""
 
-    __slots__ = ("channel", "headers", "close", "code", "response_headers", "vtasksim_arrived", "finished", "_gone")
+    __slots__ = ("headers", "code", "response_headers", "vtasksim_arrived", "finished", "_gone")
 
-    def __init__(self, channel: "VimChannel", headers: dict[bytes, bytes], close: bool) -> None:
-        self.channel = channel
+    def __init__(self, headers: dict[bytes, bytes]) -> None:
         self.headers = headers  # lower-case names
-        self.close = close  # the client sent Connection: close
         self.code = 200
         self.response_headers: dict[bytes, bytes] = {}
         self.finished = False
@@ -86,12 +85,6 @@ class FastRequest:
     def setResponseCode(self, code: int) -> None:
         self.code = code
 
-    def isSecure(self) -> bool:
-        return self.channel.isSecure()
-
-    def getClientAddress(self) -> "IAddress":
-        return self.channel.transport.getPeer()
-
     # The rest of SdkRequest.
 
     def when_gone(self, callback: Callable[[], None]) -> None:
@@ -100,12 +93,12 @@ class FastRequest:
     def answer(self, body: bytes) -> None:
         if not self.finished:
             self.finished = True
-            self.channel.fast_answered(self, body)
+            self._send(body)
 
     def drop(self) -> None:
         if not self.finished:
             self.finished = True
-            self.channel.transport.abortConnection()
+            self._abort()
 
     def hung_up(self) -> None:
         """The connection was lost before the answer."""
@@ -114,17 +107,67 @@ class FastRequest:
             if self._gone is not None:
                 self._gone()
 
+    def _send(self, body: bytes) -> None:
+        raise NotImplementedError
+
+    def _abort(self) -> None:
+        raise NotImplementedError
+
+
+class FastRequest(ReadRequest):
+    """One request the channel's fast path read."""
+
+    __slots__ = ("channel", "close")
+
+    def __init__(self, channel: "VimChannel", headers: dict[bytes, bytes], close: bool) -> None:
+        super().__init__(headers)
+        self.channel = channel
+        self.close = close  # the client sent Connection: close
+
+    def isSecure(self) -> bool:
+        return self.channel.isSecure()
+
+    def getClientAddress(self) -> "IAddress":
+        return self.channel.transport.getPeer()
+
+    def _send(self, body: bytes) -> None:
+        self.channel.fast_answered(self, body)
+
+    def _abort(self) -> None:
+        self.channel.transport.abortConnection()
+
     def response(self, body: bytes) -> bytes:
-        """The whole HTTP response, headers as twisted.web writes them (and in its order)."""
-        parts = [_STATUS_LINES.get(self.code) or _status_line(self.code)]
-        if self.close:
-            parts.append(b"Connection: close\r\n")
-        parts.append(_SERVER_LINE)
-        parts.append(_date_line())
-        for name, value in self.response_headers.items():
-            parts += (name, b": ", value, b"\r\n")
-        parts += (b"Content-Length: ", b"%d" % len(body), b"\r\n\r\n", body)
-        return b"".join(parts)
+        return http_response(self.code, self.response_headers.items(), body, self.close)
+
+
+def http_response(code: int, headers: Iterable[tuple[bytes, bytes]], body: bytes, close: bool) -> bytes:
+    """A whole HTTP response, headers as twisted.web writes them (and in its order)."""
+    parts = [_STATUS_LINES.get(code) or _status_line(code)]
+    if close:
+        parts.append(b"Connection: close\r\n")
+    parts.append(_SERVER_LINE)
+    parts.append(_date_line())
+    for name, value in headers:
+        parts += (name, b": ", value, b"\r\n")
+    parts += (b"Content-Length: ", b"%d" % len(body), b"\r\n\r\n", body)
+    return b"".join(parts)
+
+
+def might_be_fast(data: bytes, start: int, max_body: int) -> bool:
+    """Whether ``data[start:]``, not yet a whole fast-path request, may become one as more bytes come."""
+    rest = len(data) - start
+    if rest < len(REQUEST_LINE):
+        return REQUEST_LINE.startswith(data[start:])
+    if not data.startswith(REQUEST_LINE, start):
+        return False
+    head_end = data.find(b"\r\n\r\n", start + len(REQUEST_LINE) - 2, start + MAX_HEAD_BYTES)
+    if head_end < 0:
+        return rest < MAX_HEAD_BYTES
+    headers = _headers(data[start + len(REQUEST_LINE) : head_end])
+    if headers is None or not headers.keys().isdisjoint(_NOT_FAST):
+        return False
+    length = headers.get(b"content-length")
+    return length is not None and length.isdigit() and int(length) <= max_body
 
 
 def read_request(data: bytes, start: int, max_body: int) -> tuple[dict[bytes, bytes], bytes, bool, int] | None:

@@ -69,12 +69,20 @@ class Document(Resource):
 
     def render_GET(self, request: Request) -> bytes:
         host = request.getRequestHostname().decode("ascii", "replace")
-        port = request.getHost().port
+        port = _port_asked(request) or request.getHost().port
         scheme = "https" if request.isSecure() else "http"
         host = f"[{host}]" if ":" in host else host
         content = self._documents.get(self._name, f"{scheme}://{host}:{port}/sdk", self._version)
         request.setHeader(b"Content-Type", CONTENT_TYPE.encode())
         return content or b""
+
+
+def _port_asked(request: Request) -> int | None:
+    """The port in the client's Host header: the one it connected to, even when a worker passed
+    the connection on to this process's own port (``--workers``)."""
+    host = request.getHeader(b"Host") or b""
+    _, colon, port = host.rpartition(b":")
+    return int(port) if colon and port.isdigit() and not port.startswith(b"0") and int(port) < 65536 else None
 
 
 class SdkResource(Resource):

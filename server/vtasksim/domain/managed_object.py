@@ -23,6 +23,10 @@ def _vim_property(value: Any, name: str, path: str) -> Any:
 class ManagedObject:
     """Base of every managed-object type; subclasses name their vim properties."""
 
+    # Slots for what every object has; subclasses keep a __dict__ unless they list their own
+    # slots, as Task does (a server may hold 100,000 of them).
+    __slots__ = ("ref", "_changes", "__dict__")
+
     vim_type: ClassVar[str] = "ManagedObject"
     #: The vim properties a client may read, in the order RetrieveProperties(all=true) returns them.
     vim_properties: ClassVar[tuple[str, ...]] = ()

@@ -145,6 +145,8 @@ class Task(ManagedObject):
     live in the simulator's CustomFieldsManager.
     """
 
+    __slots__ = ("info", "behaviour", "_clock", "_pending_cancel", "_shared_info", "custom_fields")
+
     vim_type = "Task"
     vim_properties = ("info", "value", "availableField")
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from vtasksim.domain.changes import ChangeFeed
@@ -38,11 +37,9 @@ MAX_COLLECTOR = 32
 QUERY_LIMIT = 1000
 
 
-@dataclass(slots=True)
-class _Logged:
-    key: SortKey
-    event: Event
-    retained_from: datetime
+def _sort_key(event: Event) -> SortKey:
+    """Where an event sits in history: made when it is asked for, not kept beside every event."""
+    return (event.createdTime, event.key)
 
 
 class EventManager(ManagedObject):
@@ -58,7 +55,8 @@ class EventManager(ManagedObject):
         self._clock = clock
         self._root_folder = root_folder
         self._started = clock.now()
-        self._log: deque[_Logged] = deque()
+        #: Every event kept, oldest first (as recorded: a fixture's tasks are added in queue order).
+        self._log: deque[Event] = deque()
         self._keys = itertools.count(1)
         #: "Task: <task type>", one string per task type, whatever the number of tasks.
         self._task_messages: SharedValues[str, str] = SharedValues(_task_message)
@@ -66,7 +64,7 @@ class EventManager(ManagedObject):
 
     @property
     def latestEvent(self) -> Event | None:
-        return self._log[-1].event if self._log else None
+        return self._log[-1] if self._log else None
 
     def __len__(self) -> int:
         return len(self._log)
@@ -115,9 +113,8 @@ class EventManager(ManagedObject):
         return getattr(self._registry.find(ref), "name", None) or ref.value
 
     def _record(self, event: Event) -> None:
-        logged = _Logged((event.createdTime, event.key), event, max(event.createdTime, self._started))
-        self._log.append(logged)
-        self.collectors.offer(logged.key, event)
+        self._log.append(event)
+        self.collectors.offer(_sort_key(event), event)
         self._changed("latestEvent")
         self.prune()
 
@@ -128,11 +125,12 @@ class EventManager(ManagedObject):
             self._forget(self._log.popleft())
         if retention.max_age_enabled:
             horizon = self._clock.now() - timedelta(days=retention.max_age_days)
-            while self._log and self._log[0].retained_from < horizon:
+            # An event's age counts from the server's start at the earliest (a fixture's history).
+            while self._log and self._started < horizon and self._log[0].createdTime < horizon:
                 self._forget(self._log.popleft())
 
-    def _forget(self, logged: _Logged) -> None:
-        self.collectors.forget(logged.key)
+    def _forget(self, event: Event) -> None:
+        self.collectors.forget(_sort_key(event))
 
     # QueryEvents, CreateCollectorForEvents
 
@@ -142,11 +140,11 @@ class EventManager(ManagedObject):
         self.prune()
         limit = spec.maxCount or QUERY_LIMIT
         found: list[Event] = []
-        for logged in reversed(self._log):
+        for event in reversed(self._log):
             if len(found) >= limit:
                 break
-            if event_matches(spec, logged.event, self._registry, self._root_folder):
-                found.append(without_message(logged.event) if spec.disableFullMessage else logged.event)
+            if event_matches(spec, event, self._registry, self._root_folder):
+                found.append(without_message(event) if spec.disableFullMessage else event)
         return found
 
     def create_collector(self, session: "Session", spec: EventFilterSpec) -> EventHistoryCollector:
@@ -155,7 +153,7 @@ class EventManager(ManagedObject):
         self.prune()
         page_size = spec.maxCount or DEFAULT_PAGE_SIZE
         collector = EventHistoryCollector(ref, spec, session, page_size, self._registry, self._root_folder, self._release)
-        collector.fill((logged.key, logged.event) for logged in self._log)
+        collector.fill((_sort_key(event), event) for event in self._log)
         self.collectors.add(collector)
         return collector
 

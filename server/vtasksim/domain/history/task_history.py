@@ -31,10 +31,20 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class _Entry:
-    key: SortKey
     task: Task
+    #: The order of arrival: of tasks queued at the same time, the one added first is older.
+    number: int
     #: When the task's age starts counting, once it is complete.
     retained_from: datetime | None = None
+
+    @property
+    def key(self) -> SortKey:
+        """Where the task sits in history (its queueTime never changes): made when asked for."""
+        return (self.task.info.queueTime, self.number)
+
+
+def _key_of(entry: _Entry) -> SortKey:
+    return entry.key
 
 
 class TaskHistory:
@@ -49,25 +59,24 @@ class TaskHistory:
         self._on_expired = on_expired
         self._started = clock.now()
         self._entries: dict[MoRef, _Entry] = {}
-        #: Every entry's key, sorted (by queueTime, then arrival): recentTask reads the newest end.
-        self._order: list[SortKey] = []
-        self._by_key: dict[SortKey, _Entry] = {}
+        #: Every entry, sorted by key (queueTime, then arrival): recentTask reads the newest end.
+        self._order: list[_Entry] = []
         self._completed: deque[_Entry] = deque()
         self._numbers = itertools.count()
         self.collectors: Collectors[Task] = Collectors("TaskHistoryCollector", registry, changes, max_collectors)
         changes.subscribe(self._on_change)
 
     def add(self, task: Task) -> None:
-        entry = _Entry((task.info.queueTime, next(self._numbers)), task)
+        entry = _Entry(task, next(self._numbers))
+        key = entry.key
         self._entries[task.ref] = entry
-        self._by_key[entry.key] = entry
-        if not self._order or self._order[-1] < entry.key:
-            self._order.append(entry.key)  # the usual case: a task made now is the newest
+        if not self._order or self._order[-1].key < key:
+            self._order.append(entry)  # the usual case: a task made now is the newest
         else:
-            bisect.insort(self._order, entry.key)
+            bisect.insort(self._order, entry, key=_key_of)
         if task.info.state.completed:
             self._complete(entry)
-        self.collectors.offer(entry.key, task)
+        self.collectors.offer(key, task)
         self.prune()
 
     def __len__(self) -> int:
@@ -78,8 +87,7 @@ class TaskHistory:
 
     def newest_first(self) -> Iterator[Task]:
         """Every task, the latest queueTime first (of equal ones, the last to arrive first)."""
-        by_key = self._by_key
-        return (by_key[key].task for key in reversed(self._order))
+        return (entry.task for entry in reversed(self._order))
 
     # CreateCollectorForTasks
 
@@ -129,9 +137,9 @@ class TaskHistory:
         task = entry.task
         if self._entries.pop(task.ref, None) is None:
             return
-        del self._by_key[entry.key]
-        del self._order[bisect.bisect_left(self._order, entry.key)]
-        self.collectors.forget(entry.key)
+        key = entry.key
+        del self._order[bisect.bisect_left(self._order, key, key=_key_of)]
+        self.collectors.forget(key)
         self._registry.remove(task.ref)
         self._changes.publish(task.ref, ())  # filters watching it see it leave
         if self._on_expired is not None:
