@@ -23,6 +23,7 @@ from vtasksim.domain.typesystem import TypeSystem, vim_types
 from vtasksim.domain.vmodl import DataObject, KeyAnyValue, LocalizableMessage, LocalizedMethodFault, MoRef, TypedValue, VimData, array_type_of, xsd_type_of
 from vtasksim.wire.encoding import ANY_TYPE, MOREF, Vim25Writer, array_item_type
 from vtasksim.wire.encoding import _primitive_text as primitive_text  # how a single value reads: not what the plans change
+from vtasksim.wire.envelope import envelope_bytes, response_body
 from vtasksim.wire.namespaces import VIM25, XSI
 
 VERSIONS = ["2.5", "4.0", "5.5", "6.0", "8.0.0.2", "8.0.1.0", "8.0.3.0", "9.1.1.0"]
@@ -218,3 +219,14 @@ def test_the_reference_writes_what_a_vcenter_sends() -> None:
         '<cancelable>false</cancelable><progress>41</progress><reason xsi:type="TaskReasonUser"><userName>root</userName></reason>'
         "<queueTime>2026-01-01T00:00:00Z</queueTime><eventChainId>0</eventChainId></returnval>"
     )
+
+
+@pytest.mark.parametrize("operation", ["UpdateProgress", "SetTaskState", "CancelTask"])
+def test_an_empty_reply_is_what_lxml_writes_for_an_empty_element(operation: str) -> None:
+    """UpdateProgress's and SetTaskState's reply, kept once made: the same bytes as the lxml element's, every time."""
+    element = etree.Element(f"{{{VIM25}}}{operation}Response", nsmap={None: VIM25})
+    writer = Vim25Writer(vim_types(), "9.1.1.0")
+    for _ in range(2):
+        body = response_body(operation, writer)
+        assert body == etree.tostring(element, encoding="unicode")
+        assert envelope_bytes(body) == envelope_bytes(element)

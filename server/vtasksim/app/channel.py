@@ -16,6 +16,7 @@ from twisted.internet.interfaces import IPushProducer
 from twisted.web.http import HTTPChannel
 from twisted.web.server import Request
 
+from vtasksim.app.direct_write import write_now
 from vtasksim.app.fast_http import FastRequest, read_request, twisted_idle
 from vtasksim.domain.faults import InvalidRequest
 from vtasksim.domain.typesystem import vim_types
@@ -165,7 +166,7 @@ class VimChannel(HTTPChannel):
     def _send(self, request: FastRequest, body: bytes) -> None:
         if self.transport is None or self.transport.disconnecting:
             return
-        self.transport.write(request.response(body))
+        write_now(self.transport, request.response(body))
         if request.close:
             self.persistent = False
             self.loseConnection()

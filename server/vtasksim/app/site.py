@@ -93,6 +93,11 @@ class SdkResource(Resource):
     turn later, in chunks; this one runs the call (wire/dispatch.py) and returns the bytes at
     once (one write, with Content-Length), and waits only for calls that wait (a PendingReply:
     WaitForUpdates). Every call answered goes to the request log, when there is one.
+
+    A waiting call is answered after the change that settled it is over, never inside it: when
+    a call made the change, as soon as that call's method has returned (before its own reply:
+    the waiter hears first, as it waits for nothing else); when a timer or the control API
+    made it, on the next reactor turn.
     """
 
     def __init__(self, simulator: Simulator, documents: ServiceDocuments, requests: RequestLog | None = None) -> None:
@@ -103,6 +108,8 @@ class SdkResource(Resource):
         self._requests = requests
         #: Called before each response is written (``--state`` writes the call's changes).
         self.before_reply: Callable[[], None] | None = None
+        self._in_call = False  # a call's method is running: a waiter it wakes is answered after it
+        self._woken: list[Callable[[], None]] = []
 
     def getChildWithDefault(self, path: bytes, request: Request) -> Resource:
         if path == b"":
@@ -139,13 +146,18 @@ class SdkResource(Resource):
             return _fault_response(request, fault)
 
     def _call(self, request: SdkRequest, body: bytes) -> bytes | None:
-        ctx = self._dispatcher.call(request, body)
+        self._in_call = True
+        try:
+            ctx = self._dispatcher.call(request, body)
+        finally:
+            self._in_call = False
+        if self._woken:
+            self._answer_woken()
         result = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
         if isinstance(result, PendingReply):
             # A client that hangs up stops the wait; its session may wait again later.
             request.when_gone(result.abandon)
-            # Answered on a later reactor turn, not inside the change that settled it.
-            result.when_settled(lambda: reactor.callLater(0, self._answer_later, result, ctx, request))
+            result.when_settled(lambda: self._settled(lambda: self._answer_later(result, ctx, request)))
             return None
         rule = ctx.udc.injected if ctx.udc is not None else None
         if rule is not None and (rule.delay > 0 or rule.drop):
@@ -172,6 +184,21 @@ class SdkResource(Resource):
         if self.before_reply is not None:
             self.before_reply()  # --state: the call's changes are on disk before the client hears of them
         return body
+
+    def _settled(self, answer: Callable[[], None]) -> None:
+        """A waiting call has its outcome: answer it once the change that settled it is over."""
+        if self._in_call:
+            self._woken.append(answer)
+        else:
+            reactor.callLater(0, answer)
+
+    def _answer_woken(self) -> None:
+        woken, self._woken = self._woken, []
+        for answer in woken:
+            try:
+                answer()
+            except Exception:  # one waiter's bug must not fail the call that woke it, nor other waiters
+                log.exception("unhandled error answering a waiting call")
 
     def _answer_later(self, pending: PendingReply, ctx: Any, request: SdkRequest) -> None:
         try:

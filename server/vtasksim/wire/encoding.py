@@ -10,11 +10,12 @@ client's version is never written: pyVmomi raises on elements it does not know.
 from __future__ import annotations
 
 import base64
+import copy
 import re
 from datetime import datetime, timezone
 from enum import Enum
 from operator import attrgetter
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple, Protocol
 
 from lxml import etree
 
@@ -86,6 +87,16 @@ class Vim25Writer:
         self._type_plans: dict[str, tuple[_PlannedField, ...]] = {}
         #: `` xsi:type="T"`` of each data type written where another type was declared.
         self._xsi_types: dict[str, str] = {}
+        #: Where data objects already written are kept (``reusing``); None: everything is written.
+        self.reuse: WrittenData | None = None
+        self._reusable: frozenset[type] = frozenset()
+
+    def reusing(self, reuse: WrittenData) -> Vim25Writer:
+        """This writer (its plans shared) taking the text of ``reuse.kinds`` data from ``reuse``,
+        and giving it what it writes of them."""
+        writer = copy.copy(self)
+        writer.reuse, writer._reusable = reuse, reuse.kinds
+        return writer
 
     def text(self, name: str, value: Any, declared: str = ANY_TYPE) -> str:
         """``value`` as element(s) ``name`` (lists become repeated elements; None, nothing)."""
@@ -161,10 +172,24 @@ class Vim25Writer:
             if xsi is None:
                 xsi = self._xsi_types[vim_type] = f' xsi:type="{escape_attribute(vim_type)}"'
             head = f"<{name}{xsi}"
+        if type(data) in self._reusable:
+            self._write_reused(out, name, data, head)
+            return
         at = len(out)
         out.append(head + ">")
         self._write_fields(out, data)
         _close(out, at, head, name)
+
+    def _write_reused(self, out: list[str], name: str, data: VimData | DataObject, head: str) -> None:
+        reuse = self.reuse
+        assert reuse is not None
+        fields = reuse.written(data, self)
+        if fields is None:
+            written: list[str] = []
+            self._write_fields(written, data)
+            fields = "".join(written)
+            reuse.keep(data, self, fields)
+        out.append(f"{head}>{fields}</{name}>" if fields else head + "/>")
 
     def _write_fields(self, out: list[str], data: VimData | DataObject) -> None:
         if isinstance(data, DataObject):
@@ -229,6 +254,19 @@ class Vim25Writer:
             _PlannedField.of(f.name, f.type) for f in self.types.all_fields(type_name) if self.types.at_least(self.version, f.since)
         )
         return plan
+
+
+class WrittenData(Protocol):
+    """What a writer already wrote of some data objects (their fields, as text), to use again."""
+
+    #: The types of data object it keeps.
+    kinds: frozenset[type]
+
+    def written(self, data: Any, writer: Vim25Writer) -> str | None:
+        """The fields of ``data`` as ``writer`` wrote them, if that is still what they are."""
+
+    def keep(self, data: Any, writer: Vim25Writer, fields: str) -> None:
+        """``fields``: what ``writer`` just wrote of ``data``."""
 
 
 class _PlannedField(NamedTuple):

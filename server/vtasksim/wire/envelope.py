@@ -33,18 +33,38 @@ class ResponseXml(str):
     """A response element (``<OpResponse xmlns="urn:vim25">…``) as text, ready for the envelope."""
 
 
+class _EmptyResponse(ResponseXml):
+    """``<OpResponse xmlns="urn:vim25"/>``: the same text, and the same envelope, every time."""
+
+    envelope: bytes
+
+
+_EMPTY_RESPONSES: dict[str, _EmptyResponse] = {}
+
+
 def response_body(operation: str, writer: Vim25Writer, returnval: Any = None, declared: str = "xsd:anyType") -> ResponseXml:
     """``<OpResponse xmlns="urn:vim25">`` with ``returnval``: a list is repeated returnvals, or
     one ``ArrayOf…`` returnval where the declared type is anyType (Fetch of a list property)."""
-    name = f"{operation}Response"
-    inner = writer.text("returnval", returnval, declared)
+    inner = writer.text("returnval", returnval, declared) if returnval is not None else ""
     if not inner:
-        return ResponseXml(f'<{name} xmlns="{VIM25}"/>')
+        return _empty_response(operation)
+    name = f"{operation}Response"
     return ResponseXml(f'<{name} xmlns="{VIM25}">{inner}</{name}>')
+
+
+def _empty_response(operation: str) -> _EmptyResponse:
+    empty = _EMPTY_RESPONSES.get(operation)
+    if empty is None:
+        empty = _EmptyResponse(f'<{operation}Response xmlns="{VIM25}"/>')
+        empty.envelope = (_HEAD + empty + _TAIL).encode("utf-8")
+        _EMPTY_RESPONSES[operation] = empty  # one per vim method: a bounded set
+    return empty
 
 
 def envelope_bytes(payload: str | etree._Element) -> bytes:
     """The SOAP envelope around a response element (text, or an lxml element)."""
+    if type(payload) is _EmptyResponse:
+        return payload.envelope
     if not isinstance(payload, str):
         payload = etree.tostring(payload, encoding="unicode")
     return (_HEAD + payload + _TAIL).encode("utf-8")

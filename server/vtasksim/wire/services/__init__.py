@@ -21,11 +21,12 @@ from vtasksim.domain.typesystem import MethodInfo, TypeSystem, vim_types
 from vtasksim.domain.vmodl import MoRef
 from vtasksim.wire.cookies import session_key, set_cookie_value
 from vtasksim.wire.decoding import Vim25Reader
-from vtasksim.wire.encoding import ANY_TYPE, Vim25Writer, writer_for
+from vtasksim.wire.encoding import ANY_TYPE, Vim25Writer
 from vtasksim.wire.envelope import response_body
 from vtasksim.wire.modelled import MODELLED_TYPES
 from vtasksim.wire.models import VimXml
 from vtasksim.wire.protocol import api_version
+from vtasksim.wire.written_infos import written_task_infos
 
 T = TypeVar("T", bound=ManagedObject)
 
@@ -68,7 +69,8 @@ class Call:
 
     @cached_property
     def writer(self) -> Vim25Writer:
-        return writer_for(self.types, self.version)
+        """The version's writer, reusing the TaskInfos it wrote of the simulator's tasks that have not changed since."""
+        return written_task_infos(self.simulator).writer(self.types, self.version)
 
     @property
     def reader(self) -> Vim25Reader:
