@@ -8,6 +8,7 @@ The calls go through the real site in-process (its HTTP channel on a memory tran
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -267,3 +268,17 @@ def test_a_record_converts_its_arguments_when_read_and_keeps_no_parsed_request(r
 def _held(arguments: CallArguments) -> list[object]:
     held = [getattr(arguments, name) for name in CallArguments.__slots__]
     return [item for value in held if isinstance(value, list) for item in value] + held
+
+
+def test_a_traced_record_is_converted_at_once_and_traced_with_its_arguments() -> None:
+    """--trace reads every record as it is added: its arguments are converted while the parsed request is at hand."""
+    trace = io.StringIO()
+    traced = Runtime(FixtureSource(text=FIXTURE, name="caches"), ManualClock, clock_mode="manual", requests=RequestLog(trace=trace))
+    traced.load()
+    client = Client(build_site(runtime=traced))
+    client.login("bob")
+    client.call(_update(percent=33))
+    login, update = list(traced.requests.records())
+    assert not isinstance(update.arguments, CallArguments) and update.arguments == {"percentDone": 33}
+    lines = [json.loads(line) for line in trace.getvalue().splitlines()]
+    assert [line["arguments"] for line in lines] == [{"userName": "bob", "password": HIDDEN}, {"percentDone": 33}]
