@@ -282,3 +282,59 @@ def test_a_traced_record_is_converted_at_once_and_traced_with_its_arguments() ->
     assert not isinstance(update.arguments, CallArguments) and update.arguments == {"percentDone": 33}
     lines = [json.loads(line) for line in trace.getvalue().splitlines()]
     assert [line["arguments"] for line in lines] == [{"userName": "bob", "password": HIDDEN}, {"percentDone": 33}]
+
+
+def _retrieve(*tasks: str) -> str:
+    specs = "".join(
+        f"<specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type=\"Task\">{task}</obj></objectSet></specSet>"
+        for task in tasks
+    )
+    return f'<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this>{specs}<options/></RetrievePropertiesEx>'
+
+
+def test_a_body_sent_again_is_not_parsed_again_but_each_call_has_its_own_lists(site: object) -> None:
+    dispatcher = site.resource.children[b"sdk"]._dispatcher  # type: ignore[attr-defined]
+    client = Client(site)
+    client.login("bob")
+    request = _Request(client.cookie)
+    body = _ENVELOPE.format(_retrieve("task-1", "task-1")).encode()
+    first, second = dispatcher.call(request, body), dispatcher.call(request, bytes(body))  # equal bytes, another object
+    assert first.out_error is None and second.out_error is None, (first.out_error, second.out_error)
+    assert second.in_body_doc is first.in_body_doc  # read once
+    assert second.in_object[1] == first.in_object[1] and second.in_object[1] is not first.in_object[1]
+    first.in_object[1].clear()
+    assert len(dispatcher.call(request, body).in_object[1]) == 2
+
+
+def test_a_body_with_a_password_is_read_every_time_and_not_kept(site: object) -> None:
+    dispatcher = site.resource.children[b"sdk"]._dispatcher  # type: ignore[attr-defined]
+    Client(site).login("bob")
+    assert not any(b"<password>" in body for body, _ in dispatcher._reads)
+
+
+def test_a_lower_array_limit_applies_at_once_to_a_body_read_before(runtime: Runtime, site: object) -> None:
+    client = Client(site)
+    client.login("bob")
+    assert client.call(_retrieve("task-1", "task-1", "task-1"))[0] == 200
+    runtime.load(FixtureSource(text=FIXTURE + "settings: {maxArrayItems: 2}\n", name="limited"))
+    client.login("bob")
+    status, answer = client.call(_retrieve("task-1", "task-1", "task-1"))
+    assert (status, _fault(answer)) == (500, "InvalidArgument") and "more than 2 items" in answer
+
+
+def test_a_body_that_failed_is_read_again_and_fails_again(site: object) -> None:
+    client = Client(site)
+    for _ in range(2):
+        status, answer = client.call('<UpdateProgress xmlns="urn:vim25"><_this type="Task">task-1</_this><percentDone>lots</percentDone></UpdateProgress>')
+        assert (status, _fault(answer)) == (500, "InvalidArgument")
+
+
+class _Request:
+    def __init__(self, cookie: str | None) -> None:
+        self._headers = {b"cookie": (cookie or "").encode(), b"soapaction": b'"urn:vim25/8.0.3.0"'}
+
+    def getHeader(self, name: bytes) -> bytes | None:
+        return self._headers.get(name.lower())
+
+    def isSecure(self) -> bool:
+        return False

@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from vtasksim.domain.vmodl import MoRef
-from vtasksim.wire.arguments import read_arguments, xml_arguments
+from vtasksim.wire.arguments import is_secret, read_arguments, takes_secrets, xml_arguments
 from vtasksim.wire.protocol import envelope_operation, parse_envelope
 from vtasksim.wire.namespaces import XSI_TYPE, local_name
 
@@ -57,7 +57,7 @@ _KINDS: dict[Any, tuple[bool, tuple[int, ...]]] = {}
 
 
 def _kind(message: Any) -> tuple[bool, tuple[int, ...]]:
-    kind = _KINDS[message] = (any(_secret(name) for name in message._type_info), xml_arguments(message))
+    kind = _KINDS[message] = (takes_secrets(message), xml_arguments(message))
     return kind
 
 
@@ -97,14 +97,10 @@ class CallArguments(Mapping[str, Any]):
 
 def _by_name(names: Iterable[str], values: list[Any]) -> dict[str, Any]:
     return {
-        name: HIDDEN if _secret(name) else _value(value)
+        name: HIDDEN if is_secret(name) else _value(value)
         for name, value in zip(names, values)
         if name != "_this" and value is not None
     }
-
-
-def _secret(name: str) -> bool:
-    return "password" in name.lower() or name.lower() == "sessionid"
 
 
 

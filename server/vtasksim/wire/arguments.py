@@ -80,6 +80,16 @@ def _plan(message_class: Any) -> _Plan:
     return plan
 
 
+def is_secret(name: str) -> bool:
+    """Whether an argument holds a secret (a password; a session id, which is another session's cookie)."""
+    return "password" in name.lower() or name.lower() == "sessionid"
+
+
+@cache
+def takes_secrets(message_class: Any) -> bool:
+    return any(is_secret(name) for name in message_class._type_info)
+
+
 @cache
 def xml_arguments(message_class: Any) -> tuple[int, ...]:
     """The positions of the arguments the wire hands over as lxml elements (a spec, a fault …)."""
