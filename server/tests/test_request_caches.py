@@ -22,7 +22,7 @@ from vtasksim.app.site import build_site
 from vtasksim.domain.clock import ManualClock
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.cookies import session_key
-from vtasksim.wire.services import method_check
+from vtasksim.wire.services import Call, method_check
 from vtasksim.wire.versions import version_from_soap_action
 
 FIXTURE = """
@@ -338,3 +338,25 @@ class _Request:
 
     def isSecure(self) -> bool:
         return False
+
+
+def test_a_spec_polled_with_the_same_body_is_decoded_once_and_answers_the_task_as_it_is_now(runtime: Runtime, site: object) -> None:
+    client = Client(site)
+    client.login("bob")
+    shared = Call(runtime.simulator, "8.0.3.0", "RetrievePropertiesEx").reader._shared
+    before = list(shared)
+    first = client.call(_retrieve("task-1"))[1]
+    assert ">running<" in first
+    client.call('<SetTaskState xmlns="urn:vim25"><_this type="Task">task-1</_this><state>success</state></SetTaskState>')
+    second = client.call(_retrieve("task-1"))[1]
+    assert ">success<" in second  # the spec is shared, its answer is not
+    assert [key[1:] for key in shared if key not in before] == [("PropertyFilterSpec", "specSet")]  # decoded once
+
+
+def test_a_spec_that_does_not_read_fails_every_time(site: object) -> None:
+    client = Client(site)
+    client.login("bob")
+    bad = _retrieve("task-1").replace("<pathSet>info.state</pathSet>", "<pathSet>info.state</pathSet><all>maybe</all>")
+    for _ in range(2):
+        status, answer = client.call(bad)
+        assert (status, _fault(answer)) == (500, "InvalidArgument") and "specSet.propSet.all" in answer

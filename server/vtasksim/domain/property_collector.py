@@ -289,6 +289,8 @@ class PropertyCollector(ManagedObject):
     # RetrieveProperties, RetrievePropertiesEx, ContinueRetrievePropertiesEx
 
     def retrieve_properties(self, specs: list[PropertyFilterSpec], session: "Session | None" = None) -> list[ObjectContent]:
+        """What the specs select now. The specs are only read, never kept or changed: the wire
+        hands every call that sends the same request the same spec objects."""
         return [content for spec in specs for content in self._collect(spec, session)]
 
     def retrieve_properties_ex(

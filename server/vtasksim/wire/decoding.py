@@ -29,6 +29,8 @@ _MOREF_TYPES = {MOREF, "ManagedObject"}
 _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
 #: A value not read yet (None is a value a reader may give).
 _NOT_READ = object()
+#: How many elements' values read_shared keeps (each keeps its request's parsed tree: a few KiB).
+SHARED_KEPT = 128
 
 
 def _integer(bits: int) -> Callable[[str], int]:
@@ -90,6 +92,21 @@ class Vim25Reader:
         self._plain: dict[str, Callable[[etree._Element, str, str], Any]] = {}
         #: Each data type's fields by name, with the parser of a primitive one (worked out once a type).
         self._fields: dict[str, dict[str, tuple[FieldInfo, Callable[[str], Any] | None]]] = {}
+        #: Values read for :meth:`read_shared`, by element (which the key keeps alive: an id is never reused).
+        self._shared: dict[tuple[etree._Element, str, str], Any] = {}
+
+    def read_shared(self, element: etree._Element, declared: str, path: str) -> Any:
+        """:meth:`read`, for a caller that never changes the value: the same element gives the same
+        value. The dispatcher hands a body sent again its elements of last time (a spec polled
+        with RetrievePropertiesEx), so they are decoded once. A value that fails is not kept."""
+        key = (element, declared, path)
+        value = self._shared.get(key, _NOT_READ)
+        if value is _NOT_READ:
+            value = self.read(element, declared, path)
+            if len(self._shared) >= SHARED_KEPT:
+                del self._shared[next(iter(self._shared))]  # the oldest
+            self._shared[key] = value
+        return value
 
     def read(self, element: etree._Element, declared: str, path: str) -> Any:
         # Most elements have no attribute at all, and listing none costs a third of looking one up by its namespace.

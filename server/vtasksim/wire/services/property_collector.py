@@ -10,7 +10,8 @@ from vtasksim.wire.pending import PendingReply
 from vtasksim.wire.services import Call, VimService, call_of, vim_method
 
 def _specs(call: Call, elements: list[Any]) -> list[Any]:
-    return [call.read(element, "PropertyFilterSpec", "specSet") for element in elements]
+    """RetrieveProperties(Ex)'s specs: only read while the call runs, so shared by calls sending the same body."""
+    return [call.read_shared(element, "PropertyFilterSpec", "specSet") for element in elements]
 
 
 class PropertyCollectorService(VimService):
