@@ -26,7 +26,7 @@ class PropertyCollectorService(VimService):
     def RetrievePropertiesEx(ctx: Any, this: Any, specSet: list[Any], options: Any) -> Any:
         call = call_of(ctx)
         collector = call.target(this, PropertyCollector)
-        options_value = call.read(options, "RetrieveOptions", "options")
+        options_value = call.read_shared(options, "RetrieveOptions", "options")  # only read, as the specs
         result = collector.retrieve_properties_ex(_specs(call, specSet), options_value, call.session)
         return call.reply(result, "RetrieveResult")
 
