@@ -8,6 +8,7 @@ The calls go through the real site in-process (its HTTP channel on a memory tran
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -21,7 +22,7 @@ from vtasksim.app.site import build_site
 from vtasksim.domain.clock import ManualClock
 from vtasksim.domain.typesystem import vim_types
 from vtasksim.wire.cookies import session_key
-from vtasksim.wire.services import method_check
+from vtasksim.wire.services import Call, method_check
 from vtasksim.wire.versions import version_from_soap_action
 
 FIXTURE = """
@@ -267,3 +268,96 @@ def test_a_record_converts_its_arguments_when_read_and_keeps_no_parsed_request(r
 def _held(arguments: CallArguments) -> list[object]:
     held = [getattr(arguments, name) for name in CallArguments.__slots__]
     return [item for value in held if isinstance(value, list) for item in value] + held
+
+
+def test_a_traced_record_is_converted_at_once_and_traced_with_its_arguments() -> None:
+    """--trace reads every record as it is added: its arguments are converted while the parsed request is at hand."""
+    trace = io.StringIO()
+    traced = Runtime(FixtureSource(text=FIXTURE, name="caches"), ManualClock, clock_mode="manual", requests=RequestLog(trace=trace))
+    traced.load()
+    client = Client(build_site(runtime=traced))
+    client.login("bob")
+    client.call(_update(percent=33))
+    login, update = list(traced.requests.records())
+    assert not isinstance(update.arguments, CallArguments) and update.arguments == {"percentDone": 33}
+    lines = [json.loads(line) for line in trace.getvalue().splitlines()]
+    assert [line["arguments"] for line in lines] == [{"userName": "bob", "password": HIDDEN}, {"percentDone": 33}]
+
+
+def _retrieve(*tasks: str) -> str:
+    specs = "".join(
+        f"<specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type=\"Task\">{task}</obj></objectSet></specSet>"
+        for task in tasks
+    )
+    return f'<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this>{specs}<options/></RetrievePropertiesEx>'
+
+
+def test_a_body_sent_again_is_not_parsed_again_but_each_call_has_its_own_lists(site: object) -> None:
+    dispatcher = site.resource.children[b"sdk"]._dispatcher  # type: ignore[attr-defined]
+    client = Client(site)
+    client.login("bob")
+    request = _Request(client.cookie)
+    body = _ENVELOPE.format(_retrieve("task-1", "task-1")).encode()
+    first, second = dispatcher.call(request, body), dispatcher.call(request, bytes(body))  # equal bytes, another object
+    assert first.out_error is None and second.out_error is None, (first.out_error, second.out_error)
+    assert second.in_body_doc is first.in_body_doc  # read once
+    assert second.in_object[1] == first.in_object[1] and second.in_object[1] is not first.in_object[1]
+    first.in_object[1].clear()
+    assert len(dispatcher.call(request, body).in_object[1]) == 2
+
+
+def test_a_body_with_a_password_is_read_every_time_and_not_kept(site: object) -> None:
+    dispatcher = site.resource.children[b"sdk"]._dispatcher  # type: ignore[attr-defined]
+    Client(site).login("bob")
+    assert not any(b"<password>" in body for body, _ in dispatcher._reads)
+
+
+def test_a_lower_array_limit_applies_at_once_to_a_body_read_before(runtime: Runtime, site: object) -> None:
+    client = Client(site)
+    client.login("bob")
+    assert client.call(_retrieve("task-1", "task-1", "task-1"))[0] == 200
+    runtime.load(FixtureSource(text=FIXTURE + "settings: {maxArrayItems: 2}\n", name="limited"))
+    client.login("bob")
+    status, answer = client.call(_retrieve("task-1", "task-1", "task-1"))
+    assert (status, _fault(answer)) == (500, "InvalidArgument") and "more than 2 items" in answer
+
+
+def test_a_body_that_failed_is_read_again_and_fails_again(site: object) -> None:
+    client = Client(site)
+    for _ in range(2):
+        status, answer = client.call('<UpdateProgress xmlns="urn:vim25"><_this type="Task">task-1</_this><percentDone>lots</percentDone></UpdateProgress>')
+        assert (status, _fault(answer)) == (500, "InvalidArgument")
+
+
+class _Request:
+    def __init__(self, cookie: str | None) -> None:
+        self._headers = {b"cookie": (cookie or "").encode(), b"soapaction": b'"urn:vim25/8.0.3.0"'}
+
+    def getHeader(self, name: bytes) -> bytes | None:
+        return self._headers.get(name.lower())
+
+    def isSecure(self) -> bool:
+        return False
+
+
+def test_a_spec_polled_with_the_same_body_is_decoded_once_and_answers_the_task_as_it_is_now(runtime: Runtime, site: object) -> None:
+    client = Client(site)
+    client.login("bob")
+    shared = Call(runtime.simulator, "8.0.3.0", "RetrievePropertiesEx").reader._shared
+    before = list(shared)
+    first = client.call(_retrieve("task-1"))[1]
+    assert ">running<" in first
+    client.call('<SetTaskState xmlns="urn:vim25"><_this type="Task">task-1</_this><state>success</state></SetTaskState>')
+    second = client.call(_retrieve("task-1"))[1]
+    assert ">success<" in second  # the spec is shared, its answer is not
+    added = sorted(key[1:] for key in shared if key not in before)
+    assert added == [("PropertyFilterSpec", "specSet"), ("RetrieveOptions", "options")]  # each decoded once
+
+
+def test_a_spec_that_does_not_read_fails_every_time(site: object) -> None:
+    client = Client(site)
+    client.login("bob")
+    bad = _retrieve("task-1").replace("<pathSet>info.state</pathSet>", "<pathSet>info.state</pathSet><all>maybe</all>")
+    for _ in range(2):
+        status, answer = client.call(bad)
+        assert (status, _fault(answer)) == (500, "InvalidArgument") and "specSet.propSet.all" in answer

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cache
 from typing import Any
 
 from lxml import etree
 
 from vtasksim.domain.vmodl import MoRef
-from vtasksim.wire.arguments import has_xml_arguments, read_arguments
+from vtasksim.wire.arguments import is_secret, read_arguments, takes_secrets, xml_arguments
 from vtasksim.wire.protocol import envelope_operation, parse_envelope
 from vtasksim.wire.namespaces import XSI_TYPE, local_name
 
@@ -36,18 +35,30 @@ def arguments_of(ctx: Any) -> dict[str, Any] | None:
     return _by_name(ctx.descriptor.in_message._type_info, ctx.in_object)
 
 
-def logged_arguments(ctx: Any) -> Mapping[str, Any] | None:
+def logged_arguments(ctx: Any, now: bool = False) -> Mapping[str, Any] | None:
     """What :func:`arguments_of` gives, worked out only if someone reads it (the control API,
-    the UI, ``--trace``): most records of a busy server are never read."""
+    the UI): most records of a busy server are never read. ``now``: every record will be read
+    (``--trace``), so convert while the parsed request is at hand."""
     if ctx is None or ctx.descriptor is None or not ctx.in_object:
         return None
     message, values = ctx.descriptor.in_message, ctx.in_object
-    if _has_secret(message):
+    secret, xml = _KINDS.get(message) or _kind(message)
+    if secret or now:
         return _by_name(message._type_info, values)  # a password is not kept, not even until read
-    if has_xml_arguments(message) and any(_is_xml(value) for value in values):
-        # An element keeps its whole parsed request alive (~5 KiB): keep the bytes it came in instead.
-        return CallArguments(message, None, ctx.in_string[0] if len(ctx.in_string) == 1 else b"".join(ctx.in_string))
+    for index in xml:
+        if values[index] is not None:
+            # An element keeps its whole parsed request alive (~5 KiB): keep the bytes it came in instead.
+            return CallArguments(message, None, ctx.in_string[0] if len(ctx.in_string) == 1 else b"".join(ctx.in_string))
     return CallArguments(message, values, None)
+
+
+#: Per method: whether it takes a secret (a password, a session id), and the positions of its XML arguments.
+_KINDS: dict[Any, tuple[bool, tuple[int, ...]]] = {}
+
+
+def _kind(message: Any) -> tuple[bool, tuple[int, ...]]:
+    kind = _KINDS[message] = (takes_secrets(message), xml_arguments(message))
+    return kind
 
 
 class CallArguments(Mapping[str, Any]):
@@ -86,23 +97,11 @@ class CallArguments(Mapping[str, Any]):
 
 def _by_name(names: Iterable[str], values: list[Any]) -> dict[str, Any]:
     return {
-        name: HIDDEN if _secret(name) else _value(value)
+        name: HIDDEN if is_secret(name) else _value(value)
         for name, value in zip(names, values)
         if name != "_this" and value is not None
     }
 
-
-def _secret(name: str) -> bool:
-    return "password" in name.lower() or name.lower() == "sessionid"
-
-
-@cache
-def _has_secret(message: Any) -> bool:
-    return any(_secret(name) for name in message._type_info)
-
-
-def _is_xml(value: Any) -> bool:
-    return isinstance(value, etree._Element) or (isinstance(value, list) and any(isinstance(item, etree._Element) for item in value))
 
 
 def _value(value: Any) -> Any:

@@ -94,6 +94,11 @@ class RequestLog:
         #: Whether the site should hand over request and response bodies (they cost a copy each).
         self.bodies = bodies
 
+    @property
+    def reads_every_record(self) -> bool:
+        """Whether each record is read as it is added (a trace file): nothing is gained by putting off its conversion."""
+        return self._trace is not None
+
     def next_id(self) -> int:
         return next(self._ids)
 
@@ -104,8 +109,9 @@ class RequestLog:
             self._trace.flush()  # a trace is read while the server runs, or after it was killed
         if log.isEnabledFor(logging.INFO):
             log.info("%s", record.line())
-        for listener in list(self._listeners):
-            listener(record)
+        if self._listeners:
+            for listener in list(self._listeners):
+                listener(record)
 
     def subscribe(self, listener: RequestListener) -> None:
         """Call ``listener`` with every record from now on (a live view streams them)."""

@@ -225,7 +225,7 @@ class SdkResource(Resource):
         self._requests.add(RequestRecord(
             id=self._requests.next_id(), time=arrived,
             user=session.info.userName if session is not None else None,
-            method=method, this=_this_of(ctx), arguments=logged_arguments(ctx),
+            method=method, this=_this_of(ctx), arguments=logged_arguments(ctx, self._requests.reads_every_record),
             started=task_started(method, ctx.out_object[0] if error is None and ctx is not None and ctx.out_object else None),
             fault_type=fault.vim_type if fault is not None else None,
             fault_message=fault.message if fault is not None else None,

@@ -27,7 +27,7 @@ def read_arguments(operation: etree._Element, message_class: Any, max_array_item
     """The arguments in declaration order; a repeated argument is a list, an absent one None.
 
     A repeated argument may come at most ``max_array_items`` times."""
-    plan = _plan(message_class)
+    plan = _PLANS.get(message_class) or _plan(message_class)
     values: list[Any] = [None] * len(plan.arguments)
     for child in operation:
         tag = child.tag
@@ -80,10 +80,20 @@ def _plan(message_class: Any) -> _Plan:
     return plan
 
 
+def is_secret(name: str) -> bool:
+    """Whether an argument holds a secret (a password; a session id, which is another session's cookie)."""
+    return "password" in name.lower() or name.lower() == "sessionid"
+
+
 @cache
-def has_xml_arguments(message_class: Any) -> bool:
-    """Whether a method takes an argument the wire hands over as an lxml element (a spec, a fault …)."""
-    return any(read is _element for _, _, read, _ in _plan(message_class).arguments.values())
+def takes_secrets(message_class: Any) -> bool:
+    return any(is_secret(name) for name in message_class._type_info)
+
+
+@cache
+def xml_arguments(message_class: Any) -> tuple[int, ...]:
+    """The positions of the arguments the wire hands over as lxml elements (a spec, a fault …)."""
+    return tuple(index for index, _, read, _ in _plan(message_class).arguments.values() if read is _element)
 
 
 def _reader(member: Any) -> Callable[[etree._Element, str, Any], Any]:

@@ -27,6 +27,10 @@ from vtasksim.wire.namespaces import XSD, XSI_TYPE, local_name
 _MOREF_TYPES = {MOREF, "ManagedObject"}
 
 _TRUE, _FALSE = {"true", "1"}, {"false", "0"}
+#: A value not read yet (None is a value a reader may give).
+_NOT_READ = object()
+#: How many elements' values read_shared keeps (each keeps its request's parsed tree: a few KiB).
+SHARED_KEPT = 128
 
 
 def _integer(bits: int) -> Callable[[str], int]:
@@ -86,8 +90,23 @@ class Vim25Reader:
         self.max_array_items = max_array_items
         #: How an element of each declared type is read when it names no other (no xsi:type), worked out once a type.
         self._plain: dict[str, Callable[[etree._Element, str, str], Any]] = {}
-        #: Each data type's fields by name (the type table's index, without its two lookups per element).
-        self._fields: dict[str, dict[str, FieldInfo]] = {}
+        #: Each data type's fields by name, with the parser of a primitive one (worked out once a type).
+        self._fields: dict[str, dict[str, tuple[FieldInfo, Callable[[str], Any] | None]]] = {}
+        #: Values read for :meth:`read_shared`, by element (which the key keeps alive: an id is never reused).
+        self._shared: dict[tuple[etree._Element, str, str], Any] = {}
+
+    def read_shared(self, element: etree._Element, declared: str, path: str) -> Any:
+        """:meth:`read`, for a caller that never changes the value: the same element gives the same
+        value. The dispatcher hands a body sent again its elements of last time (a spec polled
+        with RetrievePropertiesEx), so they are decoded once. A value that fails is not kept."""
+        key = (element, declared, path)
+        value = self._shared.get(key, _NOT_READ)
+        if value is _NOT_READ:
+            value = self.read(element, declared, path)
+            if len(self._shared) >= SHARED_KEPT:
+                del self._shared[next(iter(self._shared))]  # the oldest
+            self._shared[key] = value
+        return value
 
     def read(self, element: etree._Element, declared: str, path: str) -> Any:
         # Most elements have no attribute at all, and listing none costs a third of looking one up by its namespace.
@@ -195,17 +214,26 @@ class Vim25Reader:
     def _read_data(self, element: etree._Element, type_name: str, path: str) -> Any:
         fields = self._fields.get(type_name)
         if fields is None:
-            fields = self._fields[type_name] = {f.name: f for f in self.types.all_fields(type_name)}
+            fields = self._fields[type_name] = {f.name: (f, _PRIMITIVES.get(f.type)) for f in self.types.all_fields(type_name)}
         values: dict[str, Any] = {}
         for child in element:  # plain iteration: cheaper than iterchildren's tag filter
             tag = child.tag
             if not isinstance(tag, str):
                 continue  # a comment or a processing instruction
             name = local_name(tag)
-            field = fields.get(name)
-            if field is None:
+            found = fields.get(name)
+            if found is None:
                 raise InvalidRequest(f"Unexpected element {name!r} in {path} (a {type_name}).")
-            value = self.read(child, field.type, f"{path}.{name}")
+            field, parse = found
+            value = _NOT_READ
+            if parse is not None and not child.keys() and not len(child):
+                # A primitive field as most are sent (no attribute, no child): its text, parsed here.
+                try:
+                    value = parse(child.text or "")
+                except (ValueError, binascii.Error):
+                    pass  # read below, where the fault names the argument path
+            if value is _NOT_READ:
+                value = self.read(child, field.type, f"{path}.{name}")
             if field.array:
                 items = values.setdefault(name, [])
                 items.append(value)

@@ -59,7 +59,8 @@ def soap_action(ctx: Any) -> bytes | None:
 def api_version(ctx: Any) -> str:
     """The vim25 version the request speaks."""
     simulator = getattr(ctx.app, "simulator", None)
-    return version_from_soap_action(soap_action(ctx), vim_types(), simulator.version if simulator is not None else None)
+    # The vCenter's own version: its setting, or (None) the newest known, which the version function falls back on.
+    return version_from_soap_action(soap_action(ctx), vim_types(), simulator.settings.version if simulator is not None else None)
 
 
 class VimSoap11(Soap11):
@@ -125,10 +126,11 @@ def parse_envelope(body: bytes, parser: etree.XMLParser | None = None) -> etree.
 
 def envelope_operation(envelope: etree._Element) -> etree._Element:
     """The operation element: the first element in a SOAP 1.1 Envelope's Body."""
-    if envelope.tag == _SOAP12_ENVELOPE:
-        raise VimSoapFault(InvalidRequest(f"A SOAP 1.2 envelope: vim25 speaks SOAP 1.1 only (an Envelope in {SOAP_ENV})."))
-    if envelope.tag != _SOAP_ENVELOPE:
-        raise VimSoapFault(InvalidRequest(f"Expected a SOAP 1.1 Envelope, got {envelope.tag}."))
+    tag = envelope.tag
+    if tag != _SOAP_ENVELOPE:
+        if tag == _SOAP12_ENVELOPE:
+            raise VimSoapFault(InvalidRequest(f"A SOAP 1.2 envelope: vim25 speaks SOAP 1.1 only (an Envelope in {SOAP_ENV})."))
+        raise VimSoapFault(InvalidRequest(f"Expected a SOAP 1.1 Envelope, got {tag}."))
     # iterchildren filters in C: the first Body, and its first element (no comment, no PI).
     body = next(envelope.iterchildren(_SOAP_BODY), None)
     operation = next(body.iterchildren(etree.Element), None) if body is not None else None

@@ -151,6 +151,11 @@ class Call:
     def read(self, element: Any, declared: str, path: str) -> Any:
         return None if element is None else self.reader.read(element, declared, path)
 
+    def read_shared(self, element: Any, declared: str, path: str) -> Any:
+        """:meth:`read` for a value the method only reads, never keeps or changes: decoded once
+        for every call that sends the same body (Vim25Reader.read_shared)."""
+        return None if element is None else self.reader.read_shared(element, declared, path)
+
     def reply(self, returnval: Any = None, declared: str = ANY_TYPE) -> Any:
         return response_body(self.method, self.writer, returnval, declared)
 
