@@ -114,8 +114,11 @@ def test_the_text_is_kept_for_the_live_info_only() -> None:
     writer.text("returnval", task.info)
     assert reuse.written(task.info, writer) == writer.fields_text(task.info)
     old = task.info
-    task.info = copy.copy(old)  # replaced without a word: the old text belongs to the old object
-    assert reuse.written(old, writer) is None and reuse.written(task.info, writer) is None
+    task.info = copy.copy(old)  # replaced without a word: the text kept is the old object's, still right for it
+    assert reuse.written(task.info, writer) is None and reuse.written(old, writer) == writer.fields_text(old)
+    writer.text("returnval", old)  # no longer the task's: not kept again
+    task.set_state(TaskState.running)  # announced: whatever was kept of the task goes
+    assert reuse.written(old, writer) is None
 
 
 def test_each_api_version_has_its_own_text() -> None:

@@ -20,9 +20,7 @@ from twisted.web.http import RESPONSES, HTTPChannel, datetimeToString
 from twisted.web.server import version as SERVER_VERSION
 
 if TYPE_CHECKING:
-    from twisted.internet.interfaces import IAddress
-
-    from vtasksim.app.channel import VimChannel
+    from twisted.internet.interfaces import IAddress, ITCPTransport
 
 
 class SdkRequest(Protocol):
@@ -114,12 +112,22 @@ class ReadRequest:
         raise NotImplementedError
 
 
+class FastChannel(Protocol):
+    """What a fast-path request asks of its connection (:class:`vtasksim.app.channel.VimChannel`)."""
+
+    transport: "ITCPTransport"
+
+    def isSecure(self) -> bool: ...
+
+    def fast_answered(self, request: "FastRequest", body: bytes) -> None: ...
+
+
 class FastRequest(ReadRequest):
     """One request the channel's fast path read."""
 
     __slots__ = ("channel", "close")
 
-    def __init__(self, channel: "VimChannel", headers: dict[bytes, bytes], close: bool) -> None:
+    def __init__(self, channel: FastChannel, headers: dict[bytes, bytes], close: bool) -> None:
         super().__init__(headers)
         self.channel = channel
         self.close = close  # the client sent Connection: close

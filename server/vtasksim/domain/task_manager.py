@@ -16,7 +16,7 @@ from vtasksim.domain.faults import InvalidArgument
 from vtasksim.domain.managed_object import ManagedObject
 from vtasksim.domain.sharing import SharedValues, shared_text
 from vtasksim.domain.task import Task, TaskInfo, TaskReasonUser, TaskState
-from vtasksim.domain.vmodl import MoRef, VimData
+from vtasksim.domain.vmodl import ElementDescription, MoRef, VimData
 
 if TYPE_CHECKING:
     from vtasksim.domain.history.task_filter import TaskFilterSpec
@@ -29,14 +29,6 @@ RECENT_WINDOW = timedelta(minutes=10)
 RECENT_LIMIT = 200
 #: TaskHistoryCollectors a session may have at once (vCenter's default ``task.maxCollectors``).
 MAX_COLLECTOR = 32
-
-
-@dataclass(slots=True)
-class ElementDescription(VimData):
-    vim_type: ClassVar[str] = "ElementDescription"
-    label: str
-    summary: str
-    key: str
 
 
 @dataclass(slots=True)

@@ -76,6 +76,16 @@ class KeyAnyValue(VimData):
 
 
 @dataclass(slots=True)
+class ElementDescription(VimData):
+    """vim.ElementDescription: a label and summary for a key (task states, methods, events, options)."""
+
+    vim_type: ClassVar[str] = "ElementDescription"
+    label: str
+    summary: str
+    key: str
+
+
+@dataclass(slots=True)
 class LocalizableMessage(VimData):
     vim_type: ClassVar[str] = "LocalizableMessage"
     key: str

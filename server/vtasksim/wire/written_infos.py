@@ -6,8 +6,8 @@ more than the rest of the reply. Its text (the fields, without the element aroun
 that Fetch's ``returnval``, RetrievePropertiesEx's ``val`` and CreateTask's reply share it) is
 kept per writer (so per API version), and dropped when the simulator announces a change of the task: the
 change feed every change of a managed object goes through, the one WaitForUpdatesEx reports
-from. A text is reused only for the very TaskInfo object it was written from, and only while
-that object is the info of a task of this simulator (whose changes the feed carries).
+from. A text is kept only for a TaskInfo object that is the info of a task of this simulator (whose
+changes the feed carries), and reused only for that very object.
 
 The domain knows nothing of this: it only announces its changes, as it always has.
 """
@@ -36,8 +36,9 @@ class WrittenTaskInfos:
         #: Not a strong reference: the simulator's going must not wait for this.
         self._simulator = weakref.ref(simulator)
         self._limit = limit
-        #: Each task's TaskInfo object and its fields' text by the writer that wrote it.
-        self._entries: dict[MoRef, tuple[TaskInfo, dict[Vim25Writer, str]]] = {}
+        #: By task key (a MoRef's value: a str hashes at C speed, a MoRef in Python), the
+        #: task's TaskInfo object and its fields' text by the writer that wrote it.
+        self._entries: dict[str, tuple[TaskInfo, dict[Vim25Writer, str]]] = {}
         self._writers: dict[tuple[int, str], Vim25Writer] = {}
         simulator.changes.subscribe(self._forget)
 
@@ -49,19 +50,25 @@ class WrittenTaskInfos:
         return writer
 
     def written(self, info: TaskInfo, writer: Vim25Writer) -> str | None:
-        entry = self._entries.get(info.task)
-        if entry is None or entry[0] is not info or not self._live(info):
+        """What ``writer`` wrote of this very object, unless its task changed since.
+
+        Kept while it was the task's info, the text stays right for it: the task changes only
+        its own info (announcing it), and an info it no longer holds (a record's) is left as it was.
+        """
+        entry = self._entries.get(info.task.value)
+        if entry is None or entry[0] is not info:
             return None
         return entry[1].get(writer)
 
     def keep(self, info: TaskInfo, writer: Vim25Writer, fields: str) -> None:
         if not self._live(info):
-            return  # a copy (an event's, an update's): nothing announces its changes
-        entry = self._entries.get(info.task)
+            return  # a copy (an UpdateSet's): nothing announces its changes
+        key = info.task.value
+        entry = self._entries.get(key)
         if entry is None or entry[0] is not info:
             if len(self._entries) >= self._limit:
                 del self._entries[next(iter(self._entries))]  # the oldest
-            entry = self._entries[info.task] = (info, {})
+            entry = self._entries[key] = (info, {})
         entry[1][writer] = fields
 
     def _live(self, info: TaskInfo) -> bool:
@@ -70,7 +77,7 @@ class WrittenTaskInfos:
         return isinstance(task, Task) and task.info is info
 
     def _forget(self, ref: MoRef, paths: tuple[str, ...]) -> None:
-        self._entries.pop(ref, None)
+        self._entries.pop(ref.value, None)  # another type's object of the same value: a needless miss at worst
 
 
 _BY_SIMULATOR: dict[int, WrittenTaskInfos] = {}

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import ClassVar, Iterator
 
 from vtasksim.domain.task import TaskInfo
-from vtasksim.domain.task_manager import ElementDescription
+from vtasksim.domain.vmodl import ElementDescription
 from vtasksim.domain.vmodl import MoRef, VimData
 
 # Entity arguments

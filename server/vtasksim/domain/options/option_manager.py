@@ -13,7 +13,7 @@ from typing import Any, Callable, ClassVar
 
 from vtasksim.domain.faults import InvalidArgument, InvalidName
 from vtasksim.domain.managed_object import ManagedObject
-from vtasksim.domain.task_manager import ElementDescription
+from vtasksim.domain.vmodl import ElementDescription
 from vtasksim.domain.vmodl import MoRef, TypedValue, VimData
 
 SETTING = MoRef("OptionManager", "VpxSettings")
