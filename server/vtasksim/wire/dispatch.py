@@ -90,8 +90,9 @@ class Dispatcher:
         again. Its XML arguments are shared, as nothing changes a request's elements; a repeated
         argument's list is each call's own. Bodies that fail are not kept, nor those with a password.
         """
-        key = (call.in_string[0], self.application.simulator.settings.max_array_items)
-        kept = self._reads.get(key)
+        body = call.in_string[0]
+        key = (body, self.application.simulator.settings.max_array_items) if type(body) is bytes else None
+        kept = self._reads.get(key) if key is not None else None
         if kept is not None:
             call.in_document, call.in_body_doc, call.method_request_string, call.descriptor, values = kept
             call.in_object = [list(value) if type(value) is list else value for value in values]
@@ -104,7 +105,7 @@ class Dispatcher:
             raise ResourceNotFoundError(call.method_request_string)
         call.descriptor = handles[0]
         protocol.read_arguments(call)
-        if not takes_secrets(call.descriptor.in_message):
+        if key is not None and not takes_secrets(call.descriptor.in_message):
             if len(self._reads) >= READS_KEPT:
                 del self._reads[next(iter(self._reads))]  # the oldest
             self._reads[key] = (
