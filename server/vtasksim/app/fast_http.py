@@ -209,12 +209,10 @@ def _headers(head: bytes) -> dict[bytes, bytes] | None:
     """The header lines, by lower-case name; None for what twisted.web should read and judge:
     a bare CR or LF, a NUL, a folded line, a name that is not a token, a repeated header
     (which one counts?), very many headers."""
-    if b"\x00" in head or head.count(b"\r") != head.count(b"\n") or head.count(b"\r") != head.count(b"\r\n"):
-        return None
-    headers: dict[bytes, bytes] = {}
     lines = head.split(b"\r\n")
-    if len(lines) > MAX_HEADERS:
-        return None
+    if len(head) - len(head.translate(None, b"\r\n\x00")) != 2 * (len(lines) - 1) or len(lines) > MAX_HEADERS:
+        return None  # a CR, LF or NUL besides the line ends
+    headers: dict[bytes, bytes] = {}
     for line in lines:
         name, colon, value = line.partition(b":")
         if not colon or not name or name.translate(None, _TOKEN):
