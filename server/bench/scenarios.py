@@ -169,8 +169,10 @@ class Scenario:
 
 
 SCENARIOS = (
+    # Progress climbs 1..100 on each task: 800 different bodies, more than the server keeps read
+    # (128), so every UpdateProgress is read afresh, as a real task's reports are.
     Scenario("UpdateProgress", b"UpdateProgressResponse",
-             lambda s, _: [update_progress_xml(t, p) for p in (41, 42) for t in s.tasks]),
+             lambda s, _: [update_progress_xml(t, p) for p in range(1, 101) for t in s.tasks]),
     Scenario("Fetch(Task.info)", b"FetchResponse", lambda s, _: [fetch_xml(t) for t in s.tasks]),
     Scenario("RetrievePropertiesEx(Task.info)", b"RetrievePropertiesExResponse", lambda s, _: [retrieve_xml(t) for t in s.tasks]),
     Scenario("SetTaskState", b"SetTaskStateResponse", lambda s, _: [set_state_xml(t) for t in s.tasks]),
