@@ -58,21 +58,57 @@ class _Unusual(Exception):
 
 def schema_error(root: Node | None, definition: str | None = None) -> SchemaError | None:
     """The first departure (by line) from the fixture schema, or from one of its ``$defs``; or None."""
-    if root is None:
-        return None
-    located = Located(None)
-    try:
-        located.data = _plain(root, (), located)
-    except _Unusual:
-        return None
-    errors = list(_validator(definition).iter_errors(located.data))
-    if not errors:
-        return None
-    first = min(errors, key=lambda error: (_line_of(error, located), len(error.absolute_path)))
-    return _translate(best_match([first]), located)
+    check = SchemaCheck()
+    check.add(root, definition)
+    return check.first_error()
+
+
+class SchemaCheck:
+    """The schema check of a document read in parts (the document without its tasks, then each
+    task on its own): the first departure by line of them all, as if the whole were checked.
+
+    A part with a merge key or a key that is not a string leaves the whole document to the
+    loader's readers, as it does when the document is checked whole.
+    """
+
+    def __init__(self) -> None:
+        self._first: tuple[tuple[int, int], SchemaError] | None = None
+        self._unusual = False
+
+    def add(self, node: Node | None, definition: str | None = None, prefix: tuple = ()) -> None:
+        """Check ``node`` (against ``definition`` of the ``$defs``, or the whole schema), found at ``prefix``."""
+        if node is None or self._unusual:
+            return
+        located = Located(None)
+        try:
+            located.data = _plain(node, (), located)
+        except _Unusual:
+            self._unusual = True
+            return
+        errors = list(_validator(definition).iter_errors(located.data))
+        if not errors:
+            return
+        first = min(errors, key=lambda error: (_line_of(error, located), len(error.absolute_path)))
+        order = (_line_of(first, located), len(prefix) + len(first.absolute_path))
+        if self._first is None or order < self._first[0]:
+            self._first = (order, _translate(best_match([first]), located, prefix))
+
+    def first_error(self) -> SchemaError | None:
+        return None if self._unusual or self._first is None else self._first[1]
 
 
 _constructor = yaml.SafeLoader("")
+
+
+def construct_scalar(node: ScalarNode) -> Any:
+    """A scalar's value as PyYAML's safe loader makes it (an int, a timestamp …), kept nowhere:
+    the loader remembers every node it constructed (and one it failed to, as under way), which
+    would keep every fixture's nodes alive and refuse a node asked for again."""
+    try:
+        return _constructor.construct_object(node, deep=True)
+    finally:
+        _constructor.constructed_objects.pop(node, None)
+        _constructor.recursive_objects.pop(node, None)
 
 
 def _plain(node: Node, path: tuple, located: Located) -> Any:
@@ -90,7 +126,7 @@ def _plain(node: Node, path: tuple, located: Located) -> Any:
     if isinstance(node, SequenceNode):
         return [_plain(item, (*path, index), located) for index, item in enumerate(node.value)]
     try:
-        value = _constructor.construct_object(node, deep=True)
+        value = construct_scalar(node)
     except (yaml.YAMLError, ValueError):
         return node.value  # the loader says what is wrong with it
     return value.isoformat() if isinstance(value, (datetime, date)) else value
@@ -108,21 +144,23 @@ def _dotted(path: tuple) -> str:
     return text
 
 
-def _translate(error: ValidationError, located: Located) -> SchemaError:
+def _translate(error: ValidationError, located: Located, prefix: tuple = ()) -> SchemaError:
+    """The error in the house sentence; ``prefix`` is where the checked node sits in its document."""
     path = tuple(error.absolute_path)
     node = located.values.get(path)
+    full = (*prefix, *path)
     line = node.start_mark.line + 1 if node is not None else None
     keyword, schema, value = error.validator, error.schema, error.instance
     if keyword == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         extra = next(name for name in value if name not in schema.get("properties", {}))
         key = located.keys.get((*path, extra))
-        return SchemaError(key.start_mark.line + 1 if key else line, _dotted((*path, extra)), f"unknown field{suggest(extra, allowed, list_all=not path)}")
+        return SchemaError(key.start_mark.line + 1 if key else line, _dotted((*full, extra)), f"unknown field{suggest(extra, allowed, list_all=not full)}")
     if keyword == "required":
         missing = next(name for name in schema["required"] if name not in value)
         message = schema.get("x-required", {}).get(missing, "required field is missing")
-        return SchemaError(line, _dotted((*path, missing)), message)
-    return SchemaError(line, _dotted(path), _sentence(error, node, path))
+        return SchemaError(line, _dotted((*full, missing)), message)
+    return SchemaError(line, _dotted(full), _sentence(error, node, full))
 
 
 def _sentence(error: ValidationError, node: Node | None, path: tuple) -> str:

@@ -58,7 +58,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from vtasksim.app.fixture_validation import schema_error, suggest as _suggest
+from vtasksim.app.fixture_stream import TaskItem, compose_outline, has_fast_parser
+from vtasksim.app.fixture_validation import SchemaCheck, construct_scalar, suggest as _suggest
 from vtasksim.domain import faults as domain_faults
 from vtasksim.domain.authorization import ROLES, User, user_with_privileges, user_with_role
 from vtasksim.domain.clock import Clock
@@ -188,8 +189,14 @@ def load_fixture_document(path: Path, clock: Clock, overrides: SettingsOverrides
 def load_fixture_document_text(
     text: str, source: str, clock: Clock, overrides: SettingsOverrides | None = None
 ) -> Fixture:
-    root = _At(_compose(text, source), "", _Context(source, clock))
-    _check_schema(root)
+    # Read twice, a task at a time (never the whole tasks list's YAML at once): first the schema
+    # check and every task key, then, once the objects are known, the tasks themselves.
+    context = _Context(source, clock)
+    first = _FirstReading(context)
+    node, streamed = _compose_outline(text, source, first.restart)
+    root = _At(node, "", context)
+    first.schema.add(root.node)
+    _check_schema(context, first.schema)
     top = _fields(root, None) if root.node is not None else {}
     users, extensions = _users(top.get("users")), _extensions(top.get("extensions"))
     simulator = Simulator(
@@ -202,8 +209,8 @@ def load_fixture_document_text(
     # Objects first and every task key next, whatever order the sections come in, so that
     # any reference can be checked where it is written.
     root.context.simulator = simulator
-    root.context.task_keys = _task_keys(top.get("tasks"))
-    tasks = [_task(at) for at in _items(top.get("tasks"))]
+    root.context.task_keys = first.task_keys() if streamed else _task_keys(top.get("tasks"))
+    tasks = _read_tasks(text, source, context) if streamed else [_task(at) for at in _items(top.get("tasks"))]
     _check_task_links(tasks)
     _assign_event_chain_ids(tasks)
     from vtasksim.app.fixture_faults import read_fault_rules  # these read with this module's readers
@@ -224,11 +231,52 @@ def load_fixture_document_text(
     return Fixture(simulator, users, extensions)
 
 
-def _check_schema(root: _At) -> None:
+def _check_schema(context: "_Context", check: SchemaCheck) -> None:
     """The schema carries the structure (fields, types, enums); the readers below the rest."""
-    error = schema_error(root.node)
+    error = check.first_error()
     if error is not None:
-        raise FixtureError(root.context.source, error.line, error.path or None, error.message)
+        raise FixtureError(context.source, error.line, error.path or None, error.message)
+
+
+class _FirstReading:
+    """What the first reading learns from each task as it is composed: its departures from the
+    schema, and its key. A key the readers refuse is said in its turn, after the objects."""
+
+    def __init__(self, context: "_Context") -> None:
+        self._context = context
+        self.restart()
+
+    def restart(self) -> TaskItem:
+        """Start over (a reading libyaml gave up is read again by PyYAML): the callback for the tasks."""
+        self.schema = SchemaCheck()
+        self._keys: dict[str, int] = {}
+        self._key_error: Exception | None = None
+        return self._take
+
+    def _take(self, index: int, node: Node) -> None:
+        self.schema.add(node, "task", ("tasks", index))
+        if self._key_error is None:
+            try:
+                _add_task_key(_At(node, f"tasks[{index}]", self._context), self._keys)
+            except Exception as error:  # noqa: BLE001 — raised in its turn by task_keys, as when read whole
+                self._key_error = error
+
+    def task_keys(self) -> dict[str, int]:
+        if self._key_error is not None:
+            raise self._key_error
+        return self._keys
+
+
+def _read_tasks(text: str, source: str, context: "_Context") -> list["_Task"]:
+    """The second reading: each task read as soon as it is composed, its YAML let go."""
+    tasks: list[_Task] = []
+
+    def start() -> TaskItem:
+        tasks.clear()
+        return lambda index, node: tasks.append(_task(_At(node, f"tasks[{index}]", context)))
+
+    _compose_outline(text, source, start)
+    return tasks
 
 
 # Where a value sits, and reading scalars
@@ -240,16 +288,13 @@ class _Context:
     clock: Clock
     simulator: Simulator | None = None  # holds the declared objects once they are read
     task_keys: dict[str, int] | None = None  # declared task keys and their lines
-    constructor: yaml.SafeLoader | None = None
 
     def inventory(self) -> Registry:
         assert self.simulator is not None, "objects are read before tasks"
         return self.simulator.registry
 
     def construct(self, node: Node) -> Any:
-        if self.constructor is None:
-            self.constructor = yaml.SafeLoader("")
-        return self.constructor.construct_object(node, deep=True)
+        return construct_scalar(node)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,14 +327,32 @@ def _compose(text: str, source: str) -> Node | None:
             pass
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
+    except yaml.YAMLError as error:
+        raise _yaml_error(source, error) from error
+
+
+def _compose_outline(text: str, source: str, start: Callable[[], TaskItem]) -> tuple[Node | None, bool]:
+    """``compose_outline`` as ``_compose`` composes: libyaml first, PyYAML to say what is wrong.
+    ``start`` gives each attempt its callback afresh: libyaml may give up after handing out tasks."""
+    if has_fast_parser():
+        try:
+            return compose_outline(text, start(), fast=True)
+        except yaml.YAMLError:
+            pass
+    try:
+        return compose_outline(text, start(), fast=False)
+    except yaml.YAMLError as error:
+        raise _yaml_error(source, error) from error
+
+
+def _yaml_error(source: str, error: yaml.YAMLError) -> FixtureError:
+    if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         message = f"invalid YAML: {error.problem or error.context}"
         if error.context and error.problem and error.context_mark is not None:
             message += f" ({error.context} started on line {error.context_mark.line + 1})"
-        raise FixtureError(source, mark.line + 1 if mark else None, None, message) from error
-    except yaml.YAMLError as error:
-        raise FixtureError(source, None, None, f"invalid YAML: {error}") from error
+        return FixtureError(source, mark.line + 1 if mark else None, None, message)
+    return FixtureError(source, None, None, f"invalid YAML: {error}")
 
 
 def _is_null(at: _At | None) -> bool:
@@ -494,7 +557,8 @@ def _add_objects(at: _At | None, simulator: Simulator) -> None:
 
 @dataclass(slots=True)
 class _Task:
-    at: _At
+    """A task as read, and the few parts of its YAML still to read (never the whole of it)."""
+
     info: TaskInfo
     cancel_delay: float | None
     links: dict[str, _At]  # parentTaskKey / rootTaskKey, checked once every key is known
@@ -507,13 +571,17 @@ def _task_keys(at: _At | None) -> dict[str, int]:
     """Every task key first, so a MoRef or a parentTaskKey may point at a later task."""
     keys: dict[str, int] = {}
     for item in _items(at):
-        found = _fields(item, None)
-        key = found["key"]
-        value = _str(key)
-        if value in keys:
-            raise key.fail(f"duplicate task key {value!r} (first at line {keys[value]})")
-        keys[value] = key.line
+        _add_task_key(item, keys)
     return keys
+
+
+def _add_task_key(item: _At, keys: dict[str, int]) -> None:
+    found = _fields(item, None)
+    key = found["key"]
+    value = _str(key)
+    if value in keys:
+        raise key.fail(f"duplicate task key {value!r} (first at line {keys[value]})")
+    keys[value] = key.line
 
 
 def _task(at: _At) -> _Task:
@@ -537,7 +605,6 @@ def _task(at: _At) -> _Task:
     _read_outcome(at, found, info)
     _read_times(at, found, info)
     return _Task(
-        at=at,
         info=info,
         custom_values=found.get("customValues"),
         cancel_delay=_optional(found, "cancelDelay", _seconds),
@@ -625,8 +692,8 @@ def _iso(value: datetime) -> str:
 
 def _check_task_links(tasks: Iterable[_Task]) -> None:
     for task in tasks:
-        keys = task.at.context.task_keys or {}
         for name, at in task.links.items():
+            keys = at.context.task_keys or {}
             value = _str(at)
             if value not in keys:
                 raise at.fail(f"no task with key {value!r} is declared in tasks")

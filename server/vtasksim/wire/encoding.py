@@ -172,13 +172,21 @@ class Vim25Writer:
             if xsi is None:
                 xsi = self._xsi_types[vim_type] = f' xsi:type="{escape_attribute(vim_type)}"'
             head = f"<{name}{xsi}"
-        if type(data) in self._reusable:
+        kind = type(data)
+        if kind in self._reusable:
             self._write_reused(out, name, data, head)
             return
         at = len(out)
         out.append(head + ">")
-        self._write_fields(out, data)
-        _close(out, at, head, name)
+        plan = self._class_plans.get(kind)
+        if plan is not None:  # the fields' loop without a call in between: a reply has many small objects
+            self._write_planned(out, plan.fields, plan.values_of(data))
+        else:
+            self._write_fields(out, data)
+        if len(out) == at + 1:
+            out[at] = head + "/>"
+        else:
+            out.append(f"</{name}>")
 
     def _write_reused(self, out: list[str], name: str, data: VimData | DataObject, head: str) -> None:
         reuse = self.reuse
@@ -214,11 +222,14 @@ class Vim25Writer:
 
     def _write_planned(self, out: list[str], fields: tuple[_PlannedField, ...], values: Iterable[Any]) -> None:
         """Fields and their values, in order; the common kinds of value straight into the field's tags."""
+        modelled = self._class_plans  # the data classes met before: written without asking what they are
         for (name, declared, start, moref_start, end), value in zip(fields, values):
             if value is None:
                 continue
             kind = type(value)
-            if start is None:  # anyType: the value says its type
+            if kind in modelled:
+                self._write_data(out, name, value, declared)
+            elif start is None:  # anyType: the value says its type
                 self._write(out, name, value, ANY_TYPE)
             elif kind is str:
                 out.append(start + (value if _TEXT_SPECIAL_SEARCH(value) is None else escape_text(value)) + end)
@@ -226,7 +237,10 @@ class Vim25Writer:
                 out.append(f'{moref_start}{escape_attribute(value.type)}">{escape_text(value.value)}{end}')
             elif kind is list:
                 for item in value:
-                    self._write(out, name, item, declared)
+                    if type(item) in modelled:
+                        self._write_data(out, name, item, declared)
+                    else:
+                        self._write(out, name, item, declared)
             else:
                 text = _PRIMITIVE_TEXT[kind]
                 if text is not None:
