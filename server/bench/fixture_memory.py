@@ -2,8 +2,9 @@
 
 Servers with a few and with ``--fixture-tasks`` more tasks in their fixture are started and
 Fetched a few times (the last task too, to prove the whole fixture loaded); their RSS
-difference per task is mostly the peak of the YAML parse that the allocator keeps, so the
-Python heap a loaded task keeps (heap_probe.py, under tracemalloc) is printed beside it.
+difference per task includes the loading peak the allocator keeps (one task's YAML at a time
+now, app/fixture_stream.py), so the Python heap a loaded task keeps (heap_probe.py, under
+tracemalloc) is printed beside it.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def print_fixture_memory(memory: FixtureMemoryResult) -> None:
     else:
         probed = f"tracemalloc, {memory.heap_probe_tasks:,} tasks"
         print(f"  memory per task (fixture, heap):   {memory.heap_kib_per_task:8.2f} KiB     what a loaded task keeps ({probed})")
-        print(f"  heap peak per task while loading:  {memory.heap_peak_kib_per_task:8.2f} KiB     the YAML parse tree: RSS keeps it")
+        print(f"  heap peak per task while loading:  {memory.heap_peak_kib_per_task:8.2f} KiB     one task's YAML at a time: RSS keeps the peak")
     print(f"  fixture load time per task:        {loading_ms:8.2f} ms      from the two start-up times")
 
 

@@ -10,11 +10,14 @@ JSON-like shape of vim_json: a dict of child names with ``_type`` from ``xsi:typ
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lxml import etree
 
 from vtasksim.domain.vmodl import MoRef
+from vtasksim.wire.arguments import is_secret, read_arguments, takes_secrets, xml_arguments
+from vtasksim.wire.protocol import envelope_operation, parse_envelope
 from vtasksim.wire.namespaces import XSI_TYPE, local_name
 
 #: What the log keeps of a password argument (Login's) or a session id (SessionIsActive's, another
@@ -29,12 +32,76 @@ def arguments_of(ctx: Any) -> dict[str, Any] | None:
     """The arguments a call read, but ``_this``, by their vim names; None before they were read."""
     if ctx is None or ctx.descriptor is None or not ctx.in_object:
         return None
-    names = ctx.descriptor.in_message._type_info
+    return _by_name(ctx.descriptor.in_message._type_info, ctx.in_object)
+
+
+def logged_arguments(ctx: Any, now: bool = False) -> Mapping[str, Any] | None:
+    """What :func:`arguments_of` gives, worked out only if someone reads it (the control API,
+    the UI): most records of a busy server are never read. ``now``: every record will be read
+    (``--trace``), so convert while the parsed request is at hand."""
+    if ctx is None or ctx.descriptor is None or not ctx.in_object:
+        return None
+    message, values = ctx.descriptor.in_message, ctx.in_object
+    secret, xml = _KINDS.get(message) or _kind(message)
+    if secret or now:
+        return _by_name(message._type_info, values)  # a password is not kept, not even until read
+    for index in xml:
+        if values[index] is not None:
+            # An element keeps its whole parsed request alive (~5 KiB): keep the bytes it came in instead.
+            return CallArguments(message, None, ctx.in_string[0] if len(ctx.in_string) == 1 else b"".join(ctx.in_string))
+    return CallArguments(message, values, None)
+
+
+#: Per method: whether it takes a secret (a password, a session id), and the positions of its XML arguments.
+_KINDS: dict[Any, tuple[bool, tuple[int, ...]]] = {}
+
+
+def _kind(message: Any) -> tuple[bool, tuple[int, ...]]:
+    kind = _KINDS[message] = (takes_secrets(message), xml_arguments(message))
+    return kind
+
+
+class CallArguments(Mapping[str, Any]):
+    """A call's arguments as the log shows them (:func:`arguments_of`), converted when first read.
+
+    It holds the decoded values the call read, or, when some were XML, the request's bytes, from
+    which they are read again the same way."""
+
+    __slots__ = ("_message", "_values", "_body", "_converted")
+
+    def __init__(self, message: Any, values: list[Any] | None, body: bytes | None) -> None:
+        self._message, self._values, self._body = message, values, body
+        self._converted: dict[str, Any] | None = None
+
+    def _arguments(self) -> dict[str, Any]:
+        if self._converted is None:
+            values = self._values
+            if values is None:
+                values = read_arguments(envelope_operation(parse_envelope(self._body)), self._message)  # type: ignore[arg-type]
+            self._converted = _by_name(self._message._type_info, values)
+            self._values = self._body = None  # what they were made of is no longer needed
+        return self._converted
+
+    def __getitem__(self, name: str) -> Any:
+        return self._arguments()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arguments())
+
+    def __len__(self) -> int:
+        return len(self._arguments())
+
+    def __repr__(self) -> str:
+        return repr(self._arguments())
+
+
+def _by_name(names: Iterable[str], values: list[Any]) -> dict[str, Any]:
     return {
-        name: HIDDEN if "password" in name.lower() or name.lower() == "sessionid" else _value(value)
-        for name, value in zip(names, ctx.in_object)
+        name: HIDDEN if is_secret(name) else _value(value)
+        for name, value in zip(names, values)
         if name != "_this" and value is not None
     }
+
 
 
 def _value(value: Any) -> Any:

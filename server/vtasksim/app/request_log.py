@@ -18,6 +18,7 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Mapping
 from typing import IO, Any, Callable, Iterator
 
 from vtasksim.app.vim_json import iso, moref_json, to_json
@@ -46,8 +47,9 @@ class RequestRecord:
     response_body: bytes | None = None
     #: Why the record is unusual: ``injected`` (a fault rule answered), ``dropped`` (the rule hung up).
     note: str | None = None
-    #: The arguments but ``_this``, by name, as the call read them (:mod:`vtasksim.app.call_arguments`).
-    arguments: dict[str, Any] | None = None
+    #: The arguments but ``_this``, by name, as the call read them (:mod:`vtasksim.app.call_arguments`:
+    #: a mapping that converts them when first read).
+    arguments: Mapping[str, Any] | None = None
     #: The Task the call started (CreateTask, a ``…_Task`` method): its story begins here.
     started: MoRef | None = None
 
@@ -65,7 +67,7 @@ class RequestRecord:
         if self.note is not None:
             record["note"] = self.note
         if self.arguments is not None:
-            record["arguments"] = to_json(self.arguments)
+            record["arguments"] = to_json(dict(self.arguments))
         if self.started is not None:
             record["started"] = moref_json(self.started)
         if self.request_body is not None:
@@ -92,6 +94,11 @@ class RequestLog:
         #: Whether the site should hand over request and response bodies (they cost a copy each).
         self.bodies = bodies
 
+    @property
+    def reads_every_record(self) -> bool:
+        """Whether each record is read as it is added (a trace file): nothing is gained by putting off its conversion."""
+        return self._trace is not None
+
     def next_id(self) -> int:
         return next(self._ids)
 
@@ -102,8 +109,9 @@ class RequestLog:
             self._trace.flush()  # a trace is read while the server runs, or after it was killed
         if log.isEnabledFor(logging.INFO):
             log.info("%s", record.line())
-        for listener in list(self._listeners):
-            listener(record)
+        if self._listeners:
+            for listener in list(self._listeners):
+                listener(record)
 
     def subscribe(self, listener: RequestListener) -> None:
         """Call ``listener`` with every record from now on (a live view streams them)."""

@@ -15,7 +15,7 @@ from twisted.internet import reactor
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from vtasksim.app.call_arguments import arguments_of, task_started
+from vtasksim.app.call_arguments import logged_arguments, task_started
 from vtasksim.app.channel import VimChannel, VimRequest
 from vtasksim.app.fast_http import SdkRequest
 from vtasksim.app.request_log import RequestLog, RequestRecord, without_secrets
@@ -225,7 +225,7 @@ class SdkResource(Resource):
         self._requests.add(RequestRecord(
             id=self._requests.next_id(), time=arrived,
             user=session.info.userName if session is not None else None,
-            method=method, this=_this_of(ctx), arguments=arguments_of(ctx),
+            method=method, this=_this_of(ctx), arguments=logged_arguments(ctx, self._requests.reads_every_record),
             started=task_started(method, ctx.out_object[0] if error is None and ctx is not None and ctx.out_object else None),
             fault_type=fault.vim_type if fault is not None else None,
             fault_message=fault.message if fault is not None else None,

@@ -289,6 +289,8 @@ class PropertyCollector(ManagedObject):
     # RetrieveProperties, RetrievePropertiesEx, ContinueRetrievePropertiesEx
 
     def retrieve_properties(self, specs: list[PropertyFilterSpec], session: "Session | None" = None) -> list[ObjectContent]:
+        """What the specs select now. The specs are only read, never kept or changed: the wire
+        hands every call that sends the same request the same spec objects."""
         return [content for spec in specs for content in self._collect(spec, session)]
 
     def retrieve_properties_ex(
@@ -296,7 +298,9 @@ class PropertyCollector(ManagedObject):
     ) -> RetrieveResult | None:
         contents = self.retrieve_properties(specs, session)
         max_objects = options.maxObjects if options is not None else None
-        if max_objects is not None and max_objects <= 0:
+        if max_objects is None:
+            return RetrieveResult(None, contents) if contents else None  # one page: nothing to keep for later
+        if max_objects <= 0:
             raise InvalidArgument("options.maxObjects", "A specified parameter was not correct: options.maxObjects must be positive.")
         return self._page(_Pages(_session_key(session), contents, max_objects)) if contents else None
 
@@ -341,10 +345,10 @@ class PropertyCollector(ManagedObject):
                 if missing_ok:
                     continue
                 raise ManagedObjectNotFound(object_spec.obj)
-            named = _named_selections(object_spec.selectSet)
             if not object_spec.skip:
                 yield start
-            yield from self._traverse(start, object_spec.selectSet, named, session, depth=0)
+            if object_spec.selectSet:  # most specs name their objects and traverse nothing
+                yield from self._traverse(start, object_spec.selectSet, _named_selections(object_spec.selectSet), session, depth=0)
 
     def _traverse(
         self, obj: ManagedObject, selections: Iterable[SelectionSpec], named: dict[str, TraversalSpec],

@@ -115,14 +115,15 @@ class SessionManager(ManagedObject):
     def authenticate(self, key: str | None, target: MoRef, privilege: str | None) -> Session:
         """The live session with this key, marked active; NotAuthenticated when there is none."""
         session = self._sessions.get(key) if key else None
-        if session is not None and self._expired(session):
-            self._end(session)
-            session = None
-        if session is None:
-            raise NotAuthenticated("The session is not authenticated.", object=target, privilegeId=privilege)
-        session.info.lastActiveTime = self._clock.now()
-        session.info.callCount = (session.info.callCount or 0) + 1
-        return session
+        if session is not None:
+            now = self._clock.now()
+            info = session.info
+            if (now - info.lastActiveTime).total_seconds() <= self.idle_timeout:
+                info.lastActiveTime = now
+                info.callCount = (info.callCount or 0) + 1
+                return session
+            self._end(session)  # expired
+        raise NotAuthenticated("The session is not authenticated.", object=target, privilegeId=privilege)
 
     @property
     def users(self) -> list[User] | None:

@@ -9,6 +9,8 @@ it. Unknown attributes (pyVmomi's ``versionId``) are ignored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, Callable
 
 from lxml import etree
@@ -25,44 +27,73 @@ def read_arguments(operation: etree._Element, message_class: Any, max_array_item
     """The arguments in declaration order; a repeated argument is a list, an absent one None.
 
     A repeated argument may come at most ``max_array_items`` times."""
-    plan = _plan(message_class)
-    values: dict[str, Any] = {}
+    plan = _PLANS.get(message_class) or _plan(message_class)
+    values: list[Any] = [None] * len(plan.arguments)
     for child in operation:
         tag = child.tag
         if not isinstance(tag, str):
-            continue
-        name = local_name(tag)
-        argument = plan.get(name)
+            continue  # a comment or a processing instruction
+        name = tag.rpartition("}")[2]
+        argument = plan.arguments.get(name)
         if argument is None:
             raise InvalidRequest(f"Unexpected element {name!r} in {local_name(operation.tag)}.")
-        member, read, repeated, _ = argument
+        index, member, read, repeated = argument
         value = read(child, name, member)
         if repeated:
-            items = values.setdefault(name, [])
+            items = values[index]
+            if items is None:
+                items = values[index] = []
             items.append(value)
             if max_array_items is not None and len(items) > max_array_items:
                 check_array_items(len(items), max_array_items, name)
         else:
-            values[name] = value
-    for name, (_, _, _, required) in plan.items():
-        if required and name not in values:
+            values[index] = value
+    for index, name in plan.required:
+        if values[index] is None:
             raise InvalidRequest(f"Required parameter {name} is missing.")
-    return [values.get(name) for name in plan]
+    return values
 
 
-_Argument = tuple[Any, Callable[[etree._Element, str, Any], Any], bool, bool]  # member, reader, repeated, required
-_PLANS: dict[Any, dict[str, _Argument]] = {}
+_Argument = tuple[int, Any, Callable[[etree._Element, str, Any], Any], bool]  # position, member, reader, repeated
 
 
-def _plan(message_class: Any) -> dict[str, _Argument]:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to read a method's arguments: each by its element name, and which must be there."""
+
+    arguments: dict[str, _Argument]
+    required: tuple[tuple[int, str], ...]
+
+
+_PLANS: dict[Any, _Plan] = {}
+
+
+def _plan(message_class: Any) -> _Plan:
     """Each argument of a Spyne message, in order, with its reader: worked out once per method."""
     plan = _PLANS.get(message_class)
     if plan is None:
-        plan = _PLANS[message_class] = {
-            name: (member, _reader(member), member.Attributes.max_occurs > 1, member.Attributes.min_occurs >= 1)
-            for name, member in message_class._type_info.items()
-        }
+        members = list(message_class._type_info.items())
+        plan = _PLANS[message_class] = _Plan(
+            {name: (index, member, _reader(member), member.Attributes.max_occurs > 1) for index, (name, member) in enumerate(members)},
+            tuple((index, name) for index, (name, member) in enumerate(members) if member.Attributes.min_occurs >= 1),
+        )
     return plan
+
+
+def is_secret(name: str) -> bool:
+    """Whether an argument holds a secret (a password; a session id, which is another session's cookie)."""
+    return "password" in name.lower() or name.lower() == "sessionid"
+
+
+@cache
+def takes_secrets(message_class: Any) -> bool:
+    return any(is_secret(name) for name in message_class._type_info)
+
+
+@cache
+def xml_arguments(message_class: Any) -> tuple[int, ...]:
+    """The positions of the arguments the wire hands over as lxml elements (a spec, a fault …)."""
+    return tuple(index for index, _, read, _ in _plan(message_class).arguments.values() if read is _element)
 
 
 def _reader(member: Any) -> Callable[[etree._Element, str, Any], Any]:

@@ -7,10 +7,16 @@ plain HTTP, so ``Secure`` is set only under TLS.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 SESSION_COOKIE = "vmware_soap_session"
 
 
+@lru_cache(maxsize=1024)
 def session_key(cookie_header: bytes | str | None) -> str | None:
+    """The session key in a Cookie header. A client sends the same header with every call: each
+    distinct one is read once (a pure function of the header; whether the session lives is asked
+    of the session manager every time)."""
     if not cookie_header:
         return None
     if isinstance(cookie_header, bytes):

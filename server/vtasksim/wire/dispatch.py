@@ -15,7 +15,14 @@ from typing import Any
 
 from spyne.error import ResourceNotFoundError
 
+from vtasksim.wire.arguments import takes_secrets
 from vtasksim.wire.protocol import response_bytes
+
+
+#: How many request bodies the dispatcher keeps what it read from (a few MiB at most).
+READS_KEPT = 128
+
+_Read = tuple[Any, Any, str, Any, tuple[Any, ...]]  # envelope, operation, its tag, method, arguments
 
 
 class HttpTransport:
@@ -58,6 +65,8 @@ class Dispatcher:
         self.application = application
         self._protocol = application.in_protocol
         self._methods = application.interface.service_method_map
+        #: Bodies read lately, with what was read from them (see :meth:`_read`).
+        self._reads: dict[tuple[bytes, int | None], _Read] = {}
 
     def call(self, request: Any, body: bytes) -> VimCall:
         """Read the request and run the method; the outcome is in ``out_object`` or ``in_error``/``out_error``."""
@@ -74,6 +83,20 @@ class Dispatcher:
         return call
 
     def _read(self, call: VimCall) -> None:
+        """The envelope, the method and its arguments, within the server's limits.
+
+        Clients send the same bytes again and again (a task polled, a progress loop), and what is
+        read from them depends on nothing else but the array limit: a body read lately is not parsed
+        again. Its XML arguments are shared, as nothing changes a request's elements; a repeated
+        argument's list is each call's own. Bodies that fail are not kept, nor those with a password.
+        """
+        body = call.in_string[0]
+        key = (body, self.application.simulator.settings.max_array_items) if type(body) is bytes else None
+        kept = self._reads.get(key) if key is not None else None
+        if kept is not None:
+            call.in_document, call.in_body_doc, call.method_request_string, call.descriptor, values = kept
+            call.in_object = [list(value) if type(value) is list else value for value in values]
+            return
         protocol = self._protocol
         protocol.create_in_document(call)
         protocol.decompose_incoming_envelope(call)
@@ -81,7 +104,14 @@ class Dispatcher:
         if not handles:
             raise ResourceNotFoundError(call.method_request_string)
         call.descriptor = handles[0]
-        protocol.deserialize(call, None)  # the arguments, within the server's limits
+        protocol.read_arguments(call)
+        if key is not None and not takes_secrets(call.descriptor.in_message):
+            if len(self._reads) >= READS_KEPT:
+                del self._reads[next(iter(self._reads))]  # the oldest
+            self._reads[key] = (
+                call.in_document, call.in_body_doc, call.method_request_string, call.descriptor,
+                tuple(list(value) if type(value) is list else value for value in call.in_object),
+            )  # fmt: skip
 
     @staticmethod
     def answer(call: VimCall) -> bytes:

@@ -33,7 +33,8 @@ _SOAP_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _SOAP12_ENVELOPE = "{http://www.w3.org/2003/05/soap-envelope}Envelope"
 
 #: A parser that never reaches the network or expands entities: request bodies are hostile.
-_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, remove_pis=True)
+#: No xml:id index either: nothing looks elements up by id, and building it costs every parse.
+_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, remove_pis=True, collect_ids=False)
 
 
 class VimSoapFault(Fault):
@@ -58,7 +59,8 @@ def soap_action(ctx: Any) -> bytes | None:
 def api_version(ctx: Any) -> str:
     """The vim25 version the request speaks."""
     simulator = getattr(ctx.app, "simulator", None)
-    return version_from_soap_action(soap_action(ctx), vim_types(), simulator.version if simulator is not None else None)
+    # The vCenter's own version: its setting, or (None) the newest known, which the version function falls back on.
+    return version_from_soap_action(soap_action(ctx), vim_types(), simulator.settings.version if simulator is not None else None)
 
 
 class VimSoap11(Soap11):
@@ -69,41 +71,29 @@ class VimSoap11(Soap11):
     # Reading the request
 
     def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
-        body = b"".join(ctx.in_string)
-        if not body.strip():
-            raise VimSoapFault(InvalidRequest("The request has no body: POST a SOAP envelope to /sdk."))
-        try:
-            document = etree.fromstring(body, self._parser)
-        except etree.XMLSyntaxError as error:
-            raise VimSoapFault(InvalidRequest(f"The request is not well-formed XML: {error}")) from None
-        if document.getroottree().docinfo.doctype:
-            # SOAP 1.1 §3: "A SOAP message MUST NOT contain a Document Type Declaration."
-            raise VimSoapFault(InvalidRequest("A SOAP request must not contain a document type declaration."))
-        ctx.in_document = document
+        chunks = ctx.in_string
+        ctx.in_document = parse_envelope(chunks[0] if len(chunks) == 1 else b"".join(chunks), self._parser)
 
     def decompose_incoming_envelope(self, ctx: Any, message: Any = None) -> None:
-        envelope = ctx.in_document
-        if envelope.tag == _SOAP12_ENVELOPE:
-            raise VimSoapFault(InvalidRequest(f"A SOAP 1.2 envelope: vim25 speaks SOAP 1.1 only (an Envelope in {SOAP_ENV})."))
-        if envelope.tag != _SOAP_ENVELOPE:
-            raise VimSoapFault(InvalidRequest(f"Expected a SOAP 1.1 Envelope, got {envelope.tag}."))
-        body = envelope.find(_SOAP_BODY)
-        operation = next((child for child in body if isinstance(child.tag, str)), None) if body is not None else None
-        if operation is None:
-            raise VimSoapFault(InvalidRequest("The SOAP Body holds no operation."))
+        operation = envelope_operation(ctx.in_document)
         ctx.in_header_doc = None  # unknown headers are ignored, as a vCenter does
         ctx.in_body_doc = operation
         ctx.method_request_string = operation.tag
 
     def deserialize(self, ctx: Any, message: Any) -> None:
         self.event_manager.fire_event("before_deserialize", ctx)
+        self.read_arguments(ctx)
+        self.event_manager.fire_event("after_deserialize", ctx)
+
+    @staticmethod
+    def read_arguments(ctx: Any) -> None:
+        """``deserialize`` without Spyne's events (nobody listens; firing one builds a set): the dispatcher's way in."""
         try:
             limit = ctx.app.simulator.settings.max_array_items
             ctx.in_object = read_arguments(ctx.in_body_doc, ctx.descriptor.in_message, limit)
         except MethodFault as fault:
             raise VimSoapFault(fault) from None
         ctx.in_header = None
-        self.event_manager.fire_event("after_deserialize", ctx)
 
     # Writing the response
 
@@ -118,6 +108,35 @@ class VimSoap11(Soap11):
 
     def fault_to_http_response_code(self, fault: Any) -> str:
         return "500 Internal Server Error"
+
+
+def parse_envelope(body: bytes, parser: etree.XMLParser | None = None) -> etree._Element:
+    """The request's root element; InvalidRequest for no body, XML that is not well-formed, or a DTD."""
+    if not body or body.isspace():
+        raise VimSoapFault(InvalidRequest("The request has no body: POST a SOAP envelope to /sdk."))
+    try:
+        document = etree.fromstring(body, parser if parser is not None else etree.XMLParser(**_PARSER_OPTIONS))
+    except etree.XMLSyntaxError as error:
+        raise VimSoapFault(InvalidRequest(f"The request is not well-formed XML: {error}")) from None
+    if document.getroottree().docinfo.doctype:
+        # SOAP 1.1 §3: "A SOAP message MUST NOT contain a Document Type Declaration."
+        raise VimSoapFault(InvalidRequest("A SOAP request must not contain a document type declaration."))
+    return document
+
+
+def envelope_operation(envelope: etree._Element) -> etree._Element:
+    """The operation element: the first element in a SOAP 1.1 Envelope's Body."""
+    tag = envelope.tag
+    if tag != _SOAP_ENVELOPE:
+        if tag == _SOAP12_ENVELOPE:
+            raise VimSoapFault(InvalidRequest(f"A SOAP 1.2 envelope: vim25 speaks SOAP 1.1 only (an Envelope in {SOAP_ENV})."))
+        raise VimSoapFault(InvalidRequest(f"Expected a SOAP 1.1 Envelope, got {tag}."))
+    # iterchildren filters in C: the first Body, and its first element (no comment, no PI).
+    body = next(envelope.iterchildren(_SOAP_BODY), None)
+    operation = next(body.iterchildren(etree.Element), None) if body is not None else None
+    if operation is None:
+        raise VimSoapFault(InvalidRequest("The SOAP Body holds no operation."))
+    return operation
 
 
 def response_bytes(ctx: Any) -> bytes:

@@ -8,14 +8,20 @@ vCenter's own version.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from vtasksim.domain.typesystem import TypeSystem
 
 _PREFIX = "urn:vim25/"
 
 
+@lru_cache(maxsize=256)
 def version_from_soap_action(soap_action: str | bytes | None, types: TypeSystem, newest: str | None = None) -> str:
     """The version a request speaks: its SOAPAction's, or ``newest`` (the vCenter's own, by
-    default the newest known) when it names none, one unknown, or one newer than the vCenter's."""
+    default the newest known) when it names none, one unknown, or one newer than the vCenter's.
+
+    A client sends the same SOAPAction with every call: each distinct one is worked out once (the
+    answer depends on nothing else; a few hundred kept, so that odd values cannot fill memory)."""
     newest = newest or types.newest_version
     if isinstance(soap_action, bytes):
         soap_action = soap_action.decode("latin-1")

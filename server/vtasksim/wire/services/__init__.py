@@ -7,7 +7,7 @@ same name, and writes the reply; the rules live in ``vtasksim.domain``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any, Callable, TypeVar
 
 from spyne import ServiceBase, rpc
@@ -132,12 +132,12 @@ class Call:
             self.request.setHeader(b"Set-Cookie", set_cookie_value(key, self.request.isSecure()).encode("latin-1"))
 
     def check_method(self, ref: MoRef, managed_type: str) -> MethodInfo | None:
-        if not self.types.is_managed_subtype(ref.type, managed_type):
+        info, problem = method_check(self.types, ref.type, managed_type, self.method, self.version)
+        if problem is _OTHER_TYPE:
             raise MethodNotFound(ref, self.method, f"{ref.type} {ref.value!r} has no method {self.method}; it is a method of {managed_type}.")
-        info = self.types.method_of(ref.type, self.method) or self.types.method(managed_type, self.method)
-        if info is not None and not self.types.at_least(self.version, info.since):
+        if problem is _TOO_NEW:
             raise MethodNotFound(
-                ref, self.method, f"{self.method} exists since vSphere API {info.since}; this request speaks {self.version}."
+                ref, self.method, f"{self.method} exists since vSphere API {info.since}; this request speaks {self.version}."  # type: ignore[union-attr]
             )
         return info
 
@@ -151,8 +151,30 @@ class Call:
     def read(self, element: Any, declared: str, path: str) -> Any:
         return None if element is None else self.reader.read(element, declared, path)
 
+    def read_shared(self, element: Any, declared: str, path: str) -> Any:
+        """:meth:`read` for a value the method only reads, never keeps or changes: decoded once
+        for every call that sends the same body (Vim25Reader.read_shared)."""
+        return None if element is None else self.reader.read_shared(element, declared, path)
+
     def reply(self, returnval: Any = None, declared: str = ANY_TYPE) -> Any:
         return response_body(self.method, self.writer, returnval, declared)
+
+
+#: Why a method may not be called on a type in a version (check_method's outcome).
+_OTHER_TYPE, _TOO_NEW = "another type's method", "newer than the request"
+
+
+@lru_cache(maxsize=1024)
+def method_check(types: TypeSystem, ref_type: str, managed_type: str, method: str, version: str) -> tuple[MethodInfo | None, str | None]:
+    """Whether ``method`` of ``managed_type`` may be called on a ``ref_type`` in API ``version``:
+    its MethodInfo, and None or the reason it may not. It depends on the type table alone, so
+    each combination is worked out once (the ``_this`` type comes from the client: the cache is bounded)."""
+    if not types.is_managed_subtype(ref_type, managed_type):
+        return None, _OTHER_TYPE
+    info = types.method_of(ref_type, method) or types.method(managed_type, method)
+    if info is not None and not types.at_least(version, info.since):
+        return info, _TOO_NEW
+    return info, None
 
 
 @cache

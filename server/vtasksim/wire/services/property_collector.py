@@ -10,7 +10,8 @@ from vtasksim.wire.pending import PendingReply
 from vtasksim.wire.services import Call, VimService, call_of, vim_method
 
 def _specs(call: Call, elements: list[Any]) -> list[Any]:
-    return [call.read(element, "PropertyFilterSpec", "specSet") for element in elements]
+    """RetrieveProperties(Ex)'s specs: only read while the call runs, so shared by calls sending the same body."""
+    return [call.read_shared(element, "PropertyFilterSpec", "specSet") for element in elements]
 
 
 class PropertyCollectorService(VimService):
@@ -25,7 +26,7 @@ class PropertyCollectorService(VimService):
     def RetrievePropertiesEx(ctx: Any, this: Any, specSet: list[Any], options: Any) -> Any:
         call = call_of(ctx)
         collector = call.target(this, PropertyCollector)
-        options_value = call.read(options, "RetrieveOptions", "options")
+        options_value = call.read_shared(options, "RetrieveOptions", "options")  # only read, as the specs
         result = collector.retrieve_properties_ex(_specs(call, specSet), options_value, call.session)
         return call.reply(result, "RetrieveResult")
 
