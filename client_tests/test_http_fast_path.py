@@ -226,36 +226,59 @@ def test_idle_connection_after_a_call_is_closed(connection: Connection) -> None:
     assert closed_by_server(connection.socket, IDLE_TIMEOUT + 5), "the idle connection stayed open"
 
 
-def _filter_and_version(waiter: Client, key: str) -> str:
+@pytest.fixture
+def waiting(running: RunningServer) -> Iterator[tuple[Connection, bytes]]:
+    """A connection of a session of its own, with a filter on task-fp-4's progress, and the
+    WaitForUpdatesEx request that waits for its next change."""
+    waiter = soap.login(running.url)
     spec = (
         f"<spec><propSet><type>Task</type><pathSet>info.progress</pathSet></propSet>"
-        f'<objectSet><obj type="Task">{key}</obj></objectSet></spec><partialUpdates>false</partialUpdates>'
+        f'<objectSet><obj type="Task">{TASKS[4]}</obj></objectSet></spec><partialUpdates>false</partialUpdates>'
     )
     created = waiter.call("CreateFilter", "PropertyCollector", "propertyCollector", spec)
     assert created.status == 200 and not created.is_fault, created.text
     first = waiter.call("WaitForUpdatesEx", "PropertyCollector", "propertyCollector", "<options><maxWaitSeconds>0</maxWaitSeconds></options>")
     assert first.status == 200 and not first.is_fault, first.text
-    return first.payload.findtext(f"{soap.vim('returnval')}/{soap.vim('version')}")
+    version = first.payload.findtext(f"{soap.vim('returnval')}/{soap.vim('version')}")
+    connection = Connection(running.url, waiter.cookie)
+    wait = soap.operation("WaitForUpdatesEx", "PropertyCollector", "propertyCollector", f"<version>{version}</version><options><maxWaitSeconds>30</maxWaitSeconds></options>")
+    yield connection, connection.post(wait)
+    connection.close()
 
 
-def test_a_long_poll_holds_the_requests_behind_it(running: RunningServer, client: Client) -> None:
+def change_progress(client: Client, percent: int) -> None:
+    changed = client.call("UpdateProgress", "Task", TASKS[4], f"<percentDone>{percent}</percentDone>")
+    assert changed.status == 200 and not changed.is_fault, changed.text
+
+
+def test_a_long_poll_holds_the_requests_behind_it(waiting: tuple[Connection, bytes], client: Client) -> None:
     """WaitForUpdatesEx waits longer than the idle timeout (a call that waits is not idle); the
     Fetch pipelined behind it is answered after it, on the same connection, and then the
     connection serves the next call."""
-    waiter = soap.login(running.url)
-    version = _filter_and_version(waiter, TASKS[5])
-    connection = Connection(running.url, waiter.cookie)
-    try:
-        wait = soap.operation("WaitForUpdatesEx", "PropertyCollector", "propertyCollector", f"<version>{version}</version><options><maxWaitSeconds>30</maxWaitSeconds></options>")
-        connection.send(connection.post(wait), connection.post(fetch_info(TASKS[5])))
-        assert connection.nothing_within(IDLE_TIMEOUT + 0.5), "answered before the change, or in the wrong order"
-        changed = client.call("UpdateProgress", "Task", TASKS[5], "<percentDone>55</percentDone>")
-        assert changed.status == 200 and not changed.is_fault, changed.text
-        woken, _ = connection.response()
-        assert woken.status == 200 and b"WaitForUpdatesExResponse" in woken.body and b">55<" in woken.body, woken.text
-        after, _ = connection.response()
-        assert task_of(after) == TASKS[5] and b"<progress>55</progress>" in after.body
-        connection.send(connection.post(fetch_info(TASKS[4])))
-        assert task_of(connection.response()[0]) == TASKS[4]
-    finally:
-        connection.close()
+    connection, wait = waiting
+    connection.send(wait, connection.post(fetch_info(TASKS[4])))
+    assert connection.nothing_within(IDLE_TIMEOUT + 0.5), "answered before the change, or in the wrong order"
+    change_progress(client, 55)
+    woken, _ = connection.response()
+    assert woken.status == 200 and b"WaitForUpdatesExResponse" in woken.body and b">55<" in woken.body, woken.text
+    after, _ = connection.response()
+    assert task_of(after) == TASKS[4] and b"<progress>55</progress>" in after.body
+    connection.send(connection.post(fetch_info(TASKS[3])))
+    assert task_of(connection.response()[0]) == TASKS[3]
+
+
+def test_many_requests_behind_a_long_poll_are_held_then_answered_in_order(waiting: tuple[Connection, bytes], client: Client) -> None:
+    """More pipelined bytes behind a waiting call than the server holds before it stops reading
+    (16 KiB, as twisted.web): all answered, in order, once the wait is over, and the connection
+    is read again after them."""
+    connection, wait = waiting
+    behind = [connection.post(fetch_info(TASKS[n % len(TASKS)])) for n in range(200)]
+    assert sum(map(len, behind)) > 2 * 16 * 1024, "not enough to fill what the server holds"
+    connection.send(wait, *behind)
+    assert connection.nothing_within(0.3)
+    change_progress(client, 66)
+    woken, _ = connection.response()
+    assert b"WaitForUpdatesExResponse" in woken.body and b">66<" in woken.body, woken.text
+    assert [task_of(connection.response()[0]) for _ in behind] == [TASKS[n % len(TASKS)] for n in range(200)]
+    connection.send(connection.post(fetch_info(TASKS[0])))  # the server reads again
+    assert task_of(connection.response()[0]) == TASKS[0]

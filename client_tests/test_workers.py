@@ -41,8 +41,10 @@ from test_http_fast_path import (  # noqa: F401  (the fast path's tests and fixt
     test_idle_connection_after_a_call_is_closed,
     test_keep_alive_mixes_documents_and_calls,
     test_login_sets_the_cookie_on_the_fast_path,
+    test_many_requests_behind_a_long_poll_are_held_then_answered_in_order,
     test_over_limit_body_is_still_refused_with_413,
     test_pipelined_requests_are_answered_in_order,
+    waiting,
 )
 
 WORKERS = 2

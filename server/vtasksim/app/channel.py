@@ -119,6 +119,7 @@ class VimChannel(HTTPChannel):
     _held: list[bytes] | None = None  # what arrived while it waits
     _saved_timeout: float | None = None
     _reading_paused = False
+    _lost = False
 
     def dataReceived(self, data: bytes) -> None:
         if self._waiting is not None:
@@ -150,15 +151,25 @@ class VimChannel(HTTPChannel):
     def fast_answered(self, request: FastRequest, body: bytes) -> None:
         """A fast-path call that waited has its answer: send it, then read what came meanwhile."""
         self._send(request, body)
-        if request is not self._waiting:
+        if request is not self._waiting or request.close:
             return
+        if self._held:
+            # On the next reactor turn: this answer may come inside another connection's call (the
+            # change that woke it), which must not also run this connection's requests. What
+            # arrives meanwhile is held behind them.
+            self.callLater(0, self._resume)
+        else:
+            self._resume()
+
+    def _resume(self) -> None:
+        """Read again, starting with what was held while a call waited."""
         held = b"".join(self._held or ())
         self._waiting = self._held = None
+        if self._lost or self.transport.disconnecting:
+            return
         if self._reading_paused:
             self._reading_paused = False
             self._network().resumeProducing()
-        if request.close or self.transport.disconnecting:
-            return
         self.setTimeout(self._saved_timeout)
         if held:
             self.dataReceived(held)
@@ -211,6 +222,7 @@ class VimChannel(HTTPChannel):
         super().timeoutConnection()
 
     def connectionLost(self, reason: Any) -> None:
+        self._lost = True
         if self._waiting is not None:
             self._waiting.hung_up()
         linger = getattr(self, "_linger", None)
