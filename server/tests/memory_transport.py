@@ -25,6 +25,12 @@ class MemoryTransport:
         for chunk in chunks:
             self.write(chunk)
 
+    def value(self) -> bytes:
+        return bytes(self.written)
+
+    def clear(self) -> None:
+        self.written.clear()
+
     def loseConnection(self) -> None:
         self.disconnecting = True
 

@@ -15,6 +15,8 @@ import re
 import pytest
 from twisted.internet.address import IPv4Address
 
+from memory_transport import MemoryTransport
+
 from vtasksim.app.call_arguments import HIDDEN, CallArguments
 from vtasksim.app.request_log import RequestLog
 from vtasksim.app.runtime import FixtureSource, Runtime
@@ -39,55 +41,6 @@ _ENVELOPE = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>{}</soapenv:Body></soapenv:Envelope>'
 )
-
-
-class MemoryTransport:
-    """What the HTTP channel asks of a TCP transport, writing into memory. (Not Twisted's
-    StringTransport: importing twisted.internet.testing upsets xmlschema, which other tests load.)"""
-
-    disconnecting = False
-
-    def __init__(self) -> None:
-        self.written = bytearray()
-
-    def write(self, data: bytes) -> None:
-        self.written += data
-
-    def writeSequence(self, data: list[bytes]) -> None:
-        for chunk in data:
-            self.write(chunk)
-
-    def value(self) -> bytes:
-        return bytes(self.written)
-
-    def clear(self) -> None:
-        self.written.clear()
-
-    def getPeer(self) -> IPv4Address:
-        return IPv4Address("TCP", "127.0.0.1", 40000)
-
-    def getHost(self) -> IPv4Address:
-        return IPv4Address("TCP", "127.0.0.1", 8989)
-
-    def loseConnection(self) -> None:
-        self.disconnecting = True
-
-    abortConnection = loseConnection
-
-    def registerProducer(self, producer: object, streaming: bool) -> None:
-        pass
-
-    def unregisterProducer(self) -> None:
-        pass
-
-    def pauseProducing(self) -> None:
-        pass
-
-    def resumeProducing(self) -> None:
-        pass
-
-    def stopProducing(self) -> None:
-        pass
 
 
 class Client:
