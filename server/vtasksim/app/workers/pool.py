@@ -31,8 +31,10 @@ STOP_GRACE = 5.0
 
 
 class WorkerPool:
-    def __init__(self, reactor: Any, sdk: "SdkResource", count: int, arguments: Sequence[str]) -> None:
+    def __init__(self, reactor: Any, sdk: "SdkResource", count: int, arguments: Sequence[str], reserved: socket.socket) -> None:
         self._reactor = reactor
+        #: The server's address, bound and never listening: held so that the port stays the server's.
+        self._reserved = reserved
         self._sdk = sdk
         self._count = count
         self._arguments = list(arguments)
@@ -125,7 +127,6 @@ def listen_with_workers(
         "--owner-host", owner_address.host, "--owner-port", str(owner_address.port),
         "--max-body-bytes", str(max_body_bytes), "--idle-timeout", str(idle_timeout),
     ]  # fmt: skip
-    pool = WorkerPool(reactor, site.resource.children[b"sdk"], count, arguments)
-    pool.reserved = reserved  # type: ignore[attr-defined]  # held open: the port stays the server's
+    pool = WorkerPool(reactor, site.resource.children[b"sdk"], count, arguments, reserved)
     reactor.callWhenRunning(pool.start)
     return bound_host, bound_port, pool.all_ready
